@@ -1,0 +1,191 @@
+"""Command line: argument parsing and printing only. Every command calls into the package.
+
+Errors a user can act on (SketchdError) print one clear message and exit 1 or 2; nothing here
+prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from sketchd import __version__
+from sketchd.errors import ConfigError, SketchdError
+
+log = logging.getLogger("sketchd")
+
+# name -> (add arguments, handler); filled by the @command decorator below
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable]] = {}
+
+
+def command(name: str, help: str):
+    """Register a sub-command: the decorated function adds its arguments; ``handler`` runs it."""
+
+    def wrap(add_args):
+        def with_handler(handler):
+            _COMMANDS[name] = (help, add_args, handler)
+            return handler
+
+        add_args.handler = with_handler
+        return add_args
+
+    return wrap
+
+
+# commands that run for a while log what they do; one-shot commands only print their result
+_CHATTY = {"run", "preview"}
+
+
+def _setup_logging(verbose: int, quiet: bool, chatty: bool) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or chatty else logging.WARNING
+    if quiet:
+        level = logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("sketchd: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="config file (default: the user's file)")
+
+
+def _load(args, preset: str | None = None):
+    from sketchd import config
+
+    cfg, _ = config.load(getattr(args, "config", None))
+    return config.with_preset(cfg, preset)
+
+
+# ---------------------------------------------------------------- render / presets / config
+
+
+@command("render", "render an image or video file through a preset")
+def _render_args(p):
+    p.add_argument("input", help="image (png, jpg …) or video (mp4, avi …)")
+    p.add_argument("output", help="where to write the result; the same kind as the input")
+    p.add_argument("--preset", help="preset name (default: the config's active preset)")
+    _config_arg(p)
+
+
+@_render_args.handler
+def _render(args) -> int:
+    from sketchd.filters.registry import compose
+    from sketchd.render import render
+
+    cfg = _load(args, args.preset)
+    result = render(args.input, args.output, compose(cfg.presets[cfg.preset].steps))
+    what = "1 image" if result.kind == "image" else f"{result.frames} frames"
+    print(f"{args.output}: {what}, {result.width}x{result.height}, preset {cfg.preset}")
+    return 0
+
+
+@command("presets", "list the presets (and with --filters, the filters they can use)")
+def _presets_args(p):
+    p.add_argument("--filters", action="store_true", help="list filters and their parameters")
+    _config_arg(p)
+
+
+@_presets_args.handler
+def _presets(args) -> int:
+    if args.filters:
+        from sketchd.filters.registry import FILTERS
+
+        for spec in FILTERS.values():
+            print(f"{spec.name:<15} {spec.help}")
+            for key, default in spec.defaults().items():
+                param = spec.params[key]
+                print(f"    {key:<17} {param.help}; {param.describe()} (default {default!r})")
+        return 0
+    cfg = _load(args)
+    width = max(len(n) for n in cfg.presets)
+    for name, preset in cfg.presets.items():
+        mark = "*" if name == cfg.preset else " "
+        print(f"{mark} {name:<{width}}  {preset.description or '(no description)'}")
+    return 0
+
+
+@command("config", "show, create or check the config file")
+def _config_args(p):
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub.add_parser("path", help="print where the user's config file is (or would be)")
+    init = sub.add_parser("init", help="write the commented default config to the user's file")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check = sub.add_parser("check", help="validate a config file: exit 0 valid, 2 invalid")
+    check.add_argument("file", nargs="?", help="file to check (default: the user's file)")
+
+
+@_config_args.handler
+def _config(args) -> int:
+    from sketchd import config, paths
+
+    if args.action == "path":
+        file = paths.config_file()
+        print(file)
+        if not file.exists():
+            print(
+                "(not created yet: `sketchd config init` writes the default there)", file=sys.stderr
+            )
+        return 0
+    if args.action == "init":
+        file = paths.config_file()
+        if file.exists() and not args.force:
+            raise SketchdError(f"{file} exists already; add --force to overwrite it")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(paths.default_config_file().read_bytes())
+        print(f"wrote the default config to {file}")
+        return 0
+    cfg, used = config.load(args.file)
+    where = used or "built-in defaults"
+    print(f"{where}: valid ({len(cfg.presets)} presets, active: {cfg.preset})")
+    return 0
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sketchd",
+        description="A pencil-sketch virtual webcam. With no command: `sketchd run`.",
+    )
+    parser.add_argument("--version", action="version", version=f"sketchd {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, add_args, _) in _COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # plain `sketchd` (with or without run's options) means `sketchd run`
+    no_command = not any(a in _COMMANDS or a in ("-h", "--help", "--version") for a in argv)
+    if no_command and "run" in _COMMANDS:
+        argv = ["run", *argv]
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    _setup_logging(args.verbose, args.quiet, args.command in _CHATTY)
+    try:
+        return _COMMANDS[args.command][2](args) or 0
+    except ConfigError as e:
+        print(f"sketchd: {e}", file=sys.stderr)
+        return e.exit_code
+    except SketchdError as e:
+        print(f"sketchd: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The few exception types a user sees. Each carries the exit code the CLI uses."""
+
+from __future__ import annotations
+
+
+class SketchdError(Exception):
+    """Base class: a problem we can explain in one line, never with a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(SketchdError):
+    """Bad input from the user: a missing file, an unknown preset, a wrong argument."""
+
+    exit_code = 2
+
+
+class ConfigError(SketchdError):
+    """A config that cannot be used. ``problems`` holds every problem found, one line each."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str], source: str = "config"):
+        self.problems = list(problems)
+        self.source = source
+        n = len(self.problems)
+        head = f"{source}: {n} problem{'s' if n != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    @property
+    def first(self) -> str:
+        return self.problems[0] if self.problems else ""
+
+
+class CameraError(SketchdError):
+    """The physical camera cannot be opened or read."""
+
+
+class OutputError(SketchdError):
+    """The virtual camera cannot be opened or written."""

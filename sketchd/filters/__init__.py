@@ -1,0 +1,60 @@
+"""Sketch filters as a library: pure frame→frame functions and presets built from them.
+
+    import cv2, sketchd.filters as sf
+    sketch = sf.build("pencil")               # a preset from the default config
+    out = sketch(cv2.imread("me.jpg"))         # HxW uint8 (gray presets) or HxWx3 BGR
+    inked = sf.build({"chain": [{"ink": {"c": 9}}, "mirror"]})   # or a preset mapping
+
+Every filter takes a uint8 frame (HxW, HxWx1, HxWx3 BGR or HxWx4 BGRA, any size), never
+modifies it, and returns a uint8 frame of the same height and width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sketchd.filters.adjust import auto_contrast, mirror, original, paper_tint
+from sketchd.filters.registry import FILTERS, FrameFn, Step, compose
+from sketchd.filters.sketch import classic_sketch, colour_pencil, ink, pencil
+from sketchd.filters.toon import cartoon
+
+
+def build(preset: str | Mapping[str, Any] | list, config=None) -> FrameFn:
+    """A frame→frame callable for a preset name (looked up in ``config``, default: the built-in
+    config), a preset mapping ``{"chain": [...]}``, or a bare chain list.
+    Raises sketchd.errors.ConfigError / UsageError with a readable message."""
+    from sketchd.config import schema
+    from sketchd.errors import ConfigError, UsageError
+
+    if isinstance(preset, str):
+        if config is None:
+            from sketchd.config import loader
+
+            config, _ = schema.validate(loader.defaults_data())
+        if preset not in config.presets:
+            known = ", ".join(config.presets)
+            raise UsageError(f"no preset named {preset!r}; known presets: {known}")
+        return compose(config.presets[preset].steps)
+    raw = {"chain": preset} if isinstance(preset, list) else dict(preset)
+    checked, problems = schema.check_preset(raw)
+    if problems:
+        raise ConfigError(problems, "preset")
+    return compose(checked.steps)
+
+
+__all__ = [
+    "FILTERS",
+    "Step",
+    "auto_contrast",
+    "build",
+    "cartoon",
+    "classic_sketch",
+    "colour_pencil",
+    "compose",
+    "ink",
+    "mirror",
+    "original",
+    "paper_tint",
+    "pencil",
+]

@@ -1,0 +1,84 @@
+"""Adjustments usable anywhere in a chain: mirror, auto-contrast, paper tint, original."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from sketchd.filters._frame import as_bgr, as_gray, check
+
+
+def original(frame: np.ndarray) -> np.ndarray:
+    """No effect: the frame as it came (1 or 3 channels; alpha dropped)."""
+    frame = check(frame)
+    return as_bgr(frame) if frame.ndim == 3 else frame
+
+
+def mirror(frame: np.ndarray) -> np.ndarray:
+    """Left-right flip, as a bathroom mirror: ``frame[:, ::-1]``."""
+    return cv2.flip(check(frame), 1)
+
+
+def auto_contrast(
+    frame: np.ndarray,
+    *,
+    clip: float = 1.0,
+    max_gain: float = 4.0,
+    strength: float = 1.0,
+    min_range: int = 160,
+) -> np.ndarray:
+    """Stretch luma so its ``clip``..``100-clip`` percentiles span 0..255, gain ≤ ``max_gain``.
+
+    For dim rooms: without it a dark, flat frame sketches as grey on grey. A frame whose
+    percentiles already span ``min_range`` levels is left as it is; one spanning half of that or
+    less gets the full stretch, and the blend between is linear so video does not flicker
+    across the threshold. The same tone curve is applied to every channel, so colours keep
+    their hue. ``strength`` scales the effect.
+    """
+    frame = check(frame)
+    gray = as_gray(frame)
+    sample = gray[::4, ::4] if gray.size > 4096 else gray
+    hist = np.bincount(sample.ravel(), minlength=256).cumsum()
+    total = hist[-1]
+    lo = int(np.searchsorted(hist, total * clip / 100.0))
+    hi = int(np.searchsorted(hist, total * (100.0 - clip) / 100.0))
+    span = max(hi - lo, 1)
+    weight = strength * min(max((min_range - span) / (min_range / 2.0), 0.0), 1.0)
+    if weight <= 0.0:
+        return frame if frame.ndim == 2 else as_bgr(frame)
+    gain = min(255.0 / span, max_gain)
+    # centre the stretched range: pixels at `lo` map to black unless the gain cap bites
+    offset = lo if gain * span >= 255.0 else (lo + hi) / 2.0 - 127.5 / gain
+    x = np.arange(256, dtype=np.float64)
+    curve = np.clip((x - offset) * gain, 0, 255)
+    lut = np.round(x + weight * (curve - x)).clip(0, 255).astype(np.uint8)
+    return cv2.LUT(frame if frame.ndim == 2 else as_bgr(frame), lut)
+
+
+def parse_colour(value) -> tuple[int, int, int]:
+    """'#rrggbb' or [r, g, b] → (b, g, r) for OpenCV. Raises ValueError with the reason."""
+    if isinstance(value, str):
+        s = value.strip().lstrip("#")
+        if len(s) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in s):
+            raise ValueError(f"must be a colour like '#f3ead8' or [243, 234, 216], not {value!r}")
+        r, g, b = (int(s[i : i + 2], 16) for i in (0, 2, 4))
+        return (b, g, r)
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == 3
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value)
+    ):
+        r, g, b = value
+        return (b, g, r)
+    raise ValueError(f"must be a colour like '#f3ead8' or [243, 234, 216], not {value!r}")
+
+
+def paper_tint(frame: np.ndarray, *, colour="#f3ead8", strength: float = 1.0) -> np.ndarray:
+    """Lay the frame on tinted paper: ``frame * mix(white, colour, strength) / 255`` (multiply).
+
+    White becomes the paper colour, black stays black; the result always has three channels.
+    """
+    b, g, r = parse_colour(colour)
+    tint = [255 + strength * (v - 255) for v in (b, g, r)]
+    bgr = as_bgr(frame)
+    return cv2.multiply(bgr, np.array([*tint, 0], dtype=np.float64), scale=1.0 / 255.0)

@@ -1,0 +1,198 @@
+"""The filter registry: each filter's function, its parameters (typed, with limits) and a line
+of help. Presets are data; this module turns a validated chain into a frame→frame callable."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sketchd.filters import adjust, sketch, toon
+
+Frame = np.ndarray
+FrameFn = Callable[[Frame], Frame]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One filter parameter: its kind, default and limits. ``check`` explains a wrong value."""
+
+    kind: str  # "int" | "float" | "choice" | "colour"
+    help: str
+    min: float | None = None
+    max: float | None = None
+    odd: bool = False
+    choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "colour":
+            return "a colour like '#f3ead8' or [243, 234, 216]"
+        noun = (
+            ("an odd integer" if self.odd else "an integer") if self.kind == "int" else "a number"
+        )
+        if self.min is not None and self.max is not None:
+            return f"{noun} from {_num(self.min)} to {_num(self.max)}"
+        if self.min is not None:
+            return f"{noun} ≥ {_num(self.min)}"
+        return noun
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """(normalised value, None) or (None, 'must be …, not …')."""
+        bad = (None, f"must be {self.describe()}, not {_show(value)}")
+        if self.kind == "colour":
+            try:
+                adjust.parse_colour(value)
+            except ValueError:
+                return bad
+            return value, None
+        if self.kind == "choice":
+            return (value, None) if value in self.choices else bad
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return bad
+        if self.kind == "int":
+            if isinstance(value, float):
+                if not value.is_integer():
+                    return bad
+                value = int(value)
+            if self.odd and value % 2 == 0:
+                return bad
+        elif not math.isfinite(value):
+            return bad
+        if (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        ):
+            return bad
+        return (int(value) if self.kind == "int" else float(value)), None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    name: str
+    func: Callable[..., Frame]
+    help: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def defaults(self) -> dict[str, Any]:
+        """Each parameter's default, read from the function's own signature (one source)."""
+        sig = inspect.signature(self.func).parameters
+        return {k: sig[k].default for k in self.params}
+
+
+_BLUR = Param("int", "blur kernel size: wider = softer, thicker strokes", 3, 255, True)
+_DARKNESS = Param("float", "line darkness: >1 darker, <1 lighter", 0.1, 10.0)
+
+
+FILTERS: dict[str, FilterSpec] = {
+    spec.name: spec
+    for spec in (
+        FilterSpec(
+            "pencil",
+            sketch.pencil,
+            "graphite pencil sketch (the classic dodge blend)",
+            {"blur": _BLUR, "darkness": _DARKNESS},
+        ),
+        FilterSpec(
+            "colour_pencil",
+            sketch.colour_pencil,
+            "pencil lines over the frame's own, paler colours",
+            {
+                "blur": _BLUR,
+                "darkness": _DARKNESS,
+                "wash": Param("float", "how pale the colours are (0..1)", 0.0, 1.0),
+                "saturation": Param("float", "colour strength (0 = gray)", 0.0, 4.0),
+            },
+        ),
+        FilterSpec(
+            "cartoon",
+            toon.cartoon,
+            "flat colours with bold outlines",
+            {
+                "levels": Param("int", "colour levels per channel", 2, 64),
+                "smoothing": Param("int", "bilateral smoothing passes", 0, 10),
+                "scale": Param("float", "resolution the colours are smoothed at", 0.1, 1.0),
+                "edge_block_size": Param("int", "outline neighbourhood size", 3, 255, True),
+                "edge_c": Param("float", "outline threshold: higher = fewer", -50.0, 50.0),
+                "edge_smooth": Param("int", "median size before outlining", 1, 31, True),
+            },
+        ),
+        FilterSpec(
+            "ink",
+            sketch.ink,
+            "hard black lines on white (or on charcoal shading)",
+            {
+                "block_size": Param("int", "line neighbourhood size", 3, 255, True),
+                "c": Param("float", "line threshold: higher = fewer lines", -50.0, 50.0),
+                "smooth": Param("int", "median size that removes speckle", 1, 31, True),
+                "style": Param("choice", "ink or charcoal", choices=("ink", "charcoal")),
+            },
+        ),
+        FilterSpec("original", adjust.original, "the camera image, no effect"),
+        FilterSpec("mirror", adjust.mirror, "left-right flip"),
+        FilterSpec(
+            "auto_contrast",
+            adjust.auto_contrast,
+            "stretch contrast so a dim room does not sketch grey on grey",
+            {
+                "clip": Param("float", "percent of darkest/brightest ignored", 0.0, 20.0),
+                "max_gain": Param("float", "largest contrast gain", 1.0, 16.0),
+                "strength": Param("float", "blend with the input (0..1)", 0.0, 1.0),
+                "min_range": Param(
+                    "int", "frames spanning this many levels are left alone", 2, 255
+                ),
+            },
+        ),
+        FilterSpec(
+            "paper_tint",
+            adjust.paper_tint,
+            "lay the image on tinted paper",
+            {
+                "colour": Param("colour", "paper colour"),
+                "strength": Param("float", "tint strength (0..1)", 0.0, 1.0),
+            },
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One validated step of a chain: a filter name and its complete parameters."""
+
+    name: str
+    params: dict[str, Any]
+
+    def bind(self) -> FrameFn:
+        spec = FILTERS[self.name]
+        return functools.partial(spec.func, **self.params) if self.params else spec.func
+
+
+def compose(steps: Sequence[Step]) -> FrameFn:
+    """One frame→frame callable that runs ``steps`` in order."""
+    funcs = [s.bind() for s in steps]
+    if not funcs:
+        return adjust.original
+    if len(funcs) == 1:
+        return funcs[0]
+
+    def chain(frame: Frame) -> Frame:
+        for f in funcs:
+            frame = f(frame)
+        return frame
+
+    return chain
