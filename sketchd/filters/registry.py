@@ -87,6 +87,9 @@ class FilterSpec:
     func: Callable[..., Frame]
     help: str
     params: dict[str, Param] = field(default_factory=dict)
+    # what the filter looks at: "gray" (luma only, so a camera frame may be decoded straight
+    # to gray), "colour", or "any" (works on either and keeps what it was given)
+    reads: str = "colour"
 
     def defaults(self) -> dict[str, Any]:
         """Each parameter's default, read from the function's own signature (one source)."""
@@ -106,6 +109,7 @@ FILTERS: dict[str, FilterSpec] = {
             sketch.pencil,
             "graphite pencil sketch (the classic dodge blend)",
             {"blur": _BLUR, "darkness": _DARKNESS},
+            reads="gray",
         ),
         FilterSpec(
             "colour_pencil",
@@ -141,9 +145,10 @@ FILTERS: dict[str, FilterSpec] = {
                 "smooth": Param("int", "median size that removes speckle", 1, 31, True),
                 "style": Param("choice", "ink or charcoal", choices=("ink", "charcoal")),
             },
+            reads="gray",
         ),
         FilterSpec("original", adjust.original, "the camera image, no effect"),
-        FilterSpec("mirror", adjust.mirror, "left-right flip"),
+        FilterSpec("mirror", adjust.mirror, "left-right flip", reads="any"),
         FilterSpec(
             "auto_contrast",
             adjust.auto_contrast,
@@ -156,6 +161,7 @@ FILTERS: dict[str, FilterSpec] = {
                     "int", "frames spanning this many levels are left alone", 2, 255
                 ),
             },
+            reads="any",
         ),
         FilterSpec(
             "paper_tint",
@@ -196,3 +202,15 @@ def compose(steps: Sequence[Step]) -> FrameFn:
         return frame
 
     return chain
+
+
+def needs_colour(steps: Sequence[Step]) -> bool:
+    """Whether the chain's input must be in colour: False when the first step that looks at
+    the picture reads only luma (pencil, ink), so the camera frame can be decoded to gray."""
+    for step in steps:
+        reads = FILTERS[step.name].reads
+        if reads == "gray":
+            return False
+        if reads == "colour":
+            return True
+    return True

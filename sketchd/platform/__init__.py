@@ -1,0 +1,1 @@
+"""Per-OS pieces, each in its own module, chosen in one place (``sketchd.devices`` etc.)."""
