@@ -144,6 +144,109 @@ def _config(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- run / preview / devices
+
+
+def _device(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+def _live_config(args):
+    """The config with run/preview's command-line overrides applied (each one logged)."""
+    from dataclasses import replace
+
+    cfg = _load(args, args.preset)
+    if args.camera is not None:
+        log.info("config: camera %r from the command line", args.camera)
+        cfg = replace(cfg, camera=replace(cfg.camera, device=_device(args.camera)))
+    return cfg
+
+
+def _live_args(p) -> None:
+    p.add_argument("--preset", help="preset to start with (default: the config's)")
+    p.add_argument("--camera", metavar="DEV", help="camera: index, /dev/videoN, or 'demo'")
+    _config_arg(p)
+
+
+@command("run", "read the camera, sketch it, publish to the virtual camera (the default)")
+def _run_args(p):
+    _live_args(p)
+    p.add_argument(
+        "--output",
+        metavar="DEV",
+        help="virtual camera device (default: the one labelled 'Sketch Camera'); "
+        "'null' publishes nowhere",
+    )
+    p.add_argument("--no-tray", action="store_true", help="run without a tray icon")
+
+
+@_run_args.handler
+def _run(args) -> int:
+    from sketchd.app import build_daemon
+    from sketchd.sources.camera import check_exists
+
+    cfg = _live_config(args)
+    check_exists(cfg.camera)
+    daemon = build_daemon(cfg, args.output)
+    daemon.install_signal_handlers()
+    try:
+        daemon.start()
+        log.info("running: preset %s; Ctrl-C stops", cfg.preset)
+        daemon.wait()
+    finally:
+        daemon.stop()
+    return 0
+
+
+@command("preview", "show the camera and its sketch side by side in a window")
+def _preview_args(p):
+    _live_args(p)
+
+
+@_preview_args.handler
+def _preview(args) -> int:
+    from sketchd.preview import run_preview
+
+    return run_preview(_live_config(args))
+
+
+@command("devices", "list cameras and virtual cameras, and which ones sketchd would use")
+def _devices_args(p):
+    _config_arg(p)
+
+
+@_devices_args.handler
+def _devices(args) -> int:
+    from sketchd import devices
+    from sketchd.errors import CameraError, OutputError
+    from sketchd.sources.camera import resolve_device
+
+    cfg = _load(args)
+    cams, virt = devices.cameras(), devices.virtual_cameras()
+    try:
+        cam = resolve_device(cfg.camera.device)
+    except CameraError:
+        cam = None
+    try:
+        out = devices.output_device(cfg.output.device)
+    except OutputError:
+        out = None
+    print("Cameras:")
+    for d in cams:
+        mark = "*" if d.path == cam or d.path == f"/dev/video{cam}" else " "
+        print(f" {mark} {d.path:<14} {d.name}  [{d.note}]")
+    if not cams:
+        print(f"   (none) {devices.describe_cameras()}")
+    print("Virtual cameras:")
+    for d in virt:
+        mark = "*" if d.path == out else " "
+        print(f" {mark} {d.path:<14} {d.name}  [{d.note}]")
+    if not virt:
+        print(f"   (none) {devices.install_hint()}")
+    print("* = what `sketchd run` would use with this config")
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 

@@ -1,0 +1,97 @@
+"""Which cameras and virtual cameras this machine has, per OS, chosen in one place."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from sketchd.errors import OutputError
+
+CARD_LABEL = "Sketch Camera"
+
+
+@dataclass(frozen=True)
+class Device:
+    path: str
+    name: str
+    kind: str  # "camera" | "virtual"
+    note: str = ""
+
+
+def _linux() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def cameras() -> list[Device]:
+    """Physical cameras (Linux: V4L2 capture devices that are not loopback devices)."""
+    if not _linux():
+        return []
+    from sketchd.platform import linux_v4l2
+
+    return [
+        Device(d.path, d.name, "camera", d.driver)
+        for d in linux_v4l2.list_devices()
+        if not d.loopback and d.capture
+    ]
+
+
+def virtual_cameras() -> list[Device]:
+    """Virtual camera devices sketchd can publish to (Linux: v4l2loopback devices)."""
+    if not _linux():
+        return []
+    from sketchd.platform import linux_v4l2
+
+    out = []
+    for d in linux_v4l2.list_devices():
+        if d.loopback:
+            excl = linux_v4l2.exclusive_caps_for(d)
+            note = {True: "exclusive_caps=1", False: "exclusive_caps=0", None: ""}[excl]
+            out.append(Device(d.path, d.name, "virtual", note))
+    return out
+
+
+def describe_cameras() -> str:
+    if not _linux():
+        return "Cameras are picked by index (0 = the first camera)."
+    found = cameras()
+    if not found:
+        return "No camera found (nothing in /sys/class/video4linux besides virtual cameras)."
+    listed = ", ".join(f"{d.path} ({d.name})" for d in found)
+    return f"Cameras found: {listed}."
+
+
+def install_hint() -> str:
+    """What to install for a virtual camera on this OS."""
+    if _linux():
+        from sketchd.platform.linux_v4l2 import INSTALL_HINT
+
+        return INSTALL_HINT
+    return (
+        "install OBS Studio (version 26 or later) and start its Virtual Camera once; "
+        "sketchd then publishes through it (see packaging/"
+        + ("macos" if sys.platform == "darwin" else "windows")
+        + "/README.md)"
+    )
+
+
+def output_device(configured: str) -> str | None:
+    """The device to publish to: the configured path, or on Linux the loopback device labelled
+    "Sketch Camera" (else the only loopback device). None lets pyvirtualcam choose (Windows,
+    macOS). Raises OutputError with what to install when there is none."""
+    if configured != "auto":
+        return configured
+    if not _linux():
+        return None
+    found = virtual_cameras()
+    labelled = [d for d in found if d.name == CARD_LABEL]
+    if labelled:
+        return labelled[0].path
+    if len(found) == 1:
+        return found[0].path
+    if found:
+        listed = ", ".join(f"{d.path} ({d.name})" for d in found)
+        raise OutputError(
+            f'no virtual camera is labelled "{CARD_LABEL}" among {listed}; pick one with '
+            "--output /dev/videoN (or output.device in the config)"
+        )
+    raise OutputError(f"no virtual camera found: {install_hint()}")

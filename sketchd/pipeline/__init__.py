@@ -1,0 +1,1 @@
+"""The live pipeline: capture thread → newest-frame mailbox → paced publish loop → sinks."""

@@ -1,0 +1,233 @@
+"""The publish loop and the capture thread that feeds it.
+
+    camera ──capture thread──▶ Mailbox (newest frame only) ──publish loop──▶ sinks
+                                                               (paced at the output fps)
+
+The publish loop never waits for the camera: every tick it publishes the newest frame, the last
+one again if nothing new came, or a placeholder card once the camera has been silent for
+``stall_after`` seconds. So the virtual camera never stops, whatever the camera does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from sketchd.errors import CameraError, OutputError
+from sketchd.filters.registry import FrameFn
+from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit
+from sketchd.pipeline.mailbox import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the loop applies, swapped whole (never mutated) so a frame sees one consistent set."""
+
+    preset: str
+    chain: FrameFn
+    needs_colour: bool
+    bypass: bool = False
+    privacy: bool = False
+    mirror: bool = False
+
+
+@dataclass
+class Stats:
+    started: float = field(default_factory=time.monotonic)
+    published: int = 0
+    processed: int = 0
+    decode_errors: int = 0
+    filter_errors: int = 0
+    camera: str = "starting"  # starting | live | lost
+    camera_desc: str = ""
+    camera_error: str = ""
+    output_error: str = ""
+    fps: float = 0.0
+    last_frame_t: float = 0.0  # capture time of the newest frame published
+
+
+class Pacer:
+    """Sleeps to a steady frame rate, like pyvirtualcam's sleep_until_next_frame."""
+
+    def __init__(self, fps: float, clock=time.perf_counter, sleep=time.sleep):
+        self.interval = 1.0 / fps
+        self._clock, self._sleep = clock, sleep
+        self._next: float | None = None
+
+    def sleep_until_next_frame(self) -> None:
+        now = self._clock()
+        if self._next is None:
+            self._next = now
+        self._next += self.interval
+        if self._next < now - self.interval:  # fell far behind: resync, don't burst
+            self._next = now + self.interval
+        if self._next > now:
+            self._sleep(self._next - now)
+
+
+def process(frame: CameraFrame, s: Settings) -> np.ndarray:
+    """One camera frame through the settings' chain (decode only as far as needed)."""
+    if s.bypass:
+        return decode(frame, gray=False)
+    return s.chain(decode(frame, gray=not s.needs_colour))
+
+
+class Capture(threading.Thread):
+    """Opens the source, reads it into the mailbox, reopens with backoff when it fails."""
+
+    def __init__(
+        self,
+        source,
+        mailbox: Mailbox[CameraFrame],
+        stop: threading.Event,
+        stats: Stats,
+        backoff: Sequence[float] = (0.25, 0.5, 1.0),
+    ):
+        super().__init__(name="sketchd-capture", daemon=True)
+        self.source, self.mailbox, self.stop_event, self.stats = source, mailbox, stop, stats
+        self.backoff = tuple(backoff)
+
+    def run(self) -> None:
+        attempt = 0
+        last_error = ""
+        while not self.stop_event.is_set():
+            try:
+                desc = self.source.open()
+            except CameraError as e:
+                if str(e) != last_error:
+                    log.warning("camera: %s (retrying)", e)
+                    last_error = str(e)
+                self.stats.camera_error = str(e)
+                self.stop_event.wait(self.backoff[min(attempt, len(self.backoff) - 1)])
+                attempt += 1
+                continue
+            log.info("camera: %s", desc)
+            self.stats.camera_desc, self.stats.camera_error = desc, ""
+            attempt, last_error = 0, ""
+            try:
+                while not self.stop_event.is_set():
+                    self.mailbox.put(self.source.read())
+            except CameraError as e:
+                log.warning("camera: %s; reopening", e)
+                self.stats.camera_error = last_error = str(e)
+            except Exception:  # a bug in a source must not end capture for good
+                log.exception("camera: unexpected failure; reopening")
+            finally:
+                self.source.close()
+        self.source.close()
+
+
+class Publisher:
+    """The paced loop: newest frame → chain → fit → mirror → every sink."""
+
+    def __init__(
+        self,
+        mailbox: Mailbox[CameraFrame],
+        sinks: Sequence,
+        settings: Settings,
+        width: int,
+        height: int,
+        fps: int,
+        stats: Stats,
+        pacer=None,
+        stall_after: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.mailbox, self.sinks = mailbox, list(sinks)
+        self.settings = settings
+        self.width, self.height, self.fps = width, height, fps
+        self.stats = stats
+        self.pacer = pacer or Pacer(fps)
+        self.stall_after = stall_after
+        self._clock = clock
+        self._version = 0
+        self._out: np.ndarray | None = None  # the last frame made from the camera
+        self.last_published: np.ndarray | None = None
+        self._cards: dict[str, np.ndarray] = {}
+        self._tick_times: list[float] = []
+
+    def card(self, kind: str) -> np.ndarray:
+        if kind not in self._cards:
+            text = {
+                "starting": ("Starting camera...", "sketchd is opening your camera"),
+                "lost": (
+                    "Camera unavailable",
+                    "sketchd keeps trying; the picture returns by itself",
+                ),
+                "privacy": ("Camera off", "privacy mode: turn it off in the sketchd menu"),
+            }[kind]
+            self._cards[kind] = card(self.width, self.height, *text)
+        return self._cards[kind]
+
+    def next_frame(self) -> np.ndarray:
+        """The frame to publish this tick (no sleeping, no sending)."""
+        s = self.settings
+        frame, version = self.mailbox.latest()
+        now = self._clock()
+        if frame is not None and version != self._version:
+            self._version = version
+            try:
+                out = process(frame, s)
+                self._out = fit(out, self.width, self.height)
+                self.stats.processed += 1
+                self.stats.last_frame_t = frame.t
+            except DecodeError as e:
+                self.stats.decode_errors += 1
+                log.debug("camera: %s", e)
+            except Exception:
+                self.stats.filter_errors += 1
+                if self.stats.filter_errors in (1, 10, 100) or self.stats.filter_errors % 1000 == 0:
+                    log.exception(
+                        "preset %s failed on a frame; publishing the last good one", s.preset
+                    )
+        fresh = frame is not None and now - frame.t <= self.stall_after
+        if fresh and self._out is not None:
+            self.stats.camera = "live"
+        elif frame is None and now - self.stats.started <= max(self.stall_after, 3.0):
+            self.stats.camera = "starting"
+        else:
+            if self.stats.camera != "lost":
+                log.warning(
+                    "camera: no frame for %.1f s; publishing the placeholder", self.stall_after
+                )
+            self.stats.camera = "lost"
+        if s.privacy:
+            out = self.card("privacy")
+        elif self.stats.camera == "live":
+            out = self._out
+        else:
+            out = self.card(self.stats.camera)
+        if s.mirror and out is not None:
+            out = cv2.flip(out, 1)
+        return out
+
+    def tick(self) -> None:
+        out = self.next_frame()
+        for sink in self.sinks:
+            try:
+                sink.send(out)
+            except OutputError as e:
+                if self.stats.output_error != str(e):
+                    log.error("output: %s", e)
+                self.stats.output_error = str(e)
+        self.last_published = out
+        self.stats.published += 1
+        now = self._clock()
+        self._tick_times.append(now)
+        cut = now - 1.0
+        while self._tick_times and self._tick_times[0] < cut:
+            self._tick_times.pop(0)
+        self.stats.fps = float(len(self._tick_times))
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self.tick()
+            self.pacer.sleep_until_next_frame()

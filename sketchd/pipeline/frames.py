@@ -1,0 +1,125 @@
+"""Camera frames and the pure steps between camera and sink: decode, fit, cards.
+
+A camera frame stays in the camera's own encoding (MJPG bytes, YUYV) until the publish loop
+decodes it, and then only as far as the preset needs: a gray preset never pays for colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CameraFrame:
+    """One captured frame: ``data`` in ``fmt`` ("MJPG" bytes, "YUYV" HxWx2, "BGR", "GRAY")."""
+
+    data: np.ndarray
+    fmt: str
+    width: int
+    height: int
+    seq: int  # capture counter, 1-based
+    t: float  # time.monotonic() when captured
+
+
+class DecodeError(ValueError):
+    """The camera delivered bytes that are not a picture (a corrupt MJPG frame, a short read)."""
+
+
+def decode(frame: CameraFrame, *, gray: bool) -> np.ndarray:
+    """The frame as HxW gray (``gray=True``) or HxWx3 BGR, decoding no more than needed."""
+    fmt, data = frame.fmt, frame.data
+    if fmt == "MJPG":
+        flag = cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR
+        out = cv2.imdecode(data.reshape(-1), flag) if data.size else None
+        if out is None:
+            raise DecodeError(f"MJPG frame {frame.seq} ({data.size} bytes) does not decode")
+        return out
+    if fmt == "YUYV":
+        if data.ndim != 3 or data.shape[2] != 2:
+            raise DecodeError(f"YUYV frame {frame.seq} has shape {data.shape}")
+        if gray:
+            return data[:, :, 0]  # the Y plane, interleaved: no conversion at all
+        return cv2.cvtColor(data, cv2.COLOR_YUV2BGR_YUYV)
+    if fmt == "GRAY":
+        return data if gray else cv2.cvtColor(data, cv2.COLOR_GRAY2BGR)
+    if fmt == "BGR":
+        return cv2.cvtColor(data, cv2.COLOR_BGR2GRAY) if gray else data
+    raise DecodeError(f"unknown camera format {fmt!r}")
+
+
+def fit(frame: np.ndarray, width: int, height: int, pad: int = 255) -> np.ndarray:
+    """``frame`` scaled to fit ``width``x``height`` keeping its aspect, centred, padded with
+    ``pad`` (paper white). A frame of the right size is returned as it is."""
+    h, w = frame.shape[:2]
+    if (w, h) == (width, height):
+        return frame
+    scale = min(width / w, height / h)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(frame, (nw, nh), interpolation=interp)
+    if (nw, nh) == (width, height):
+        return resized
+    out = np.full((height, width, *frame.shape[2:]), pad, dtype=np.uint8)
+    x, y = (width - nw) // 2, (height - nh) // 2
+    out[y : y + nh, x : x + nw] = resized
+    return out
+
+
+def card(width: int, height: int, title: str, subtitle: str = "") -> np.ndarray:
+    """A still card drawn in the sketch style: pencil-gray lines on paper, one channel.
+
+    Shown when the camera is lost ("Camera unavailable") or in privacy mode ("Camera off").
+    """
+    paper = np.full((height, width), 246, np.uint8)
+    # a faint paper grain, seeded so the card is the same every time
+    rng = np.random.default_rng(7)
+    grain = rng.integers(-6, 7, size=(height, width), dtype=np.int16)
+    paper = np.clip(paper.astype(np.int16) + grain, 0, 255).astype(np.uint8)
+    s = min(width, height) / 480.0
+    ink = 70
+    thick = max(1, round(2 * s))
+    cx, cy = width // 2, int(height * 0.40)
+    # a sketched camera: body, lens, viewfinder, each stroke drawn twice slightly offset
+    bw, bh = int(150 * s), int(95 * s)
+    for d in (0, max(1, round(2 * s))):
+        cv2.rectangle(
+            paper,
+            (cx - bw // 2 + d, cy - bh // 2),
+            (cx + bw // 2, cy + bh // 2 - d),
+            ink,
+            thick,
+            cv2.LINE_AA,
+        )
+        cv2.circle(paper, (cx + d, cy), int(30 * s), ink, thick, cv2.LINE_AA)
+        cv2.rectangle(
+            paper,
+            (cx - int(45 * s), cy - bh // 2 - int(18 * s) + d),
+            (cx - int(5 * s), cy - bh // 2),
+            ink,
+            thick,
+            cv2.LINE_AA,
+        )
+    if title.lower().startswith("camera off") or "unavailable" in title.lower():
+        cv2.line(
+            paper,
+            (cx - int(100 * s), cy + int(70 * s)),
+            (cx + int(100 * s), cy - int(70 * s)),
+            ink,
+            max(1, round(3 * s)),
+            cv2.LINE_AA,
+        )
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for text, size, y, t in ((title, 1.1 * s, 0.70, thick), (subtitle, 0.6 * s, 0.80, 1)):
+        if not text or size <= 0.05:
+            continue
+        tw = cv2.getTextSize(text, font, size, t)[0][0]
+        while tw > width * 0.92 and size > 0.1:
+            size *= 0.9
+            tw = cv2.getTextSize(text, font, size, t)[0][0]
+        cv2.putText(
+            paper, text, ((width - tw) // 2, int(height * y)), font, size, ink - 30, t, cv2.LINE_AA
+        )
+    return cv2.GaussianBlur(paper, (3, 3), 0) if min(width, height) >= 3 else paper

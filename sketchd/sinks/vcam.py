@@ -1,0 +1,114 @@
+"""The virtual camera sink (pyvirtualcam), and the conversion to the buffer it sends.
+
+The format is fixed when the device opens (a call app must never see it change), so on Linux
+we send I420, v4l2loopback's native format, and fill it ourselves: a gray sketch is copied into
+the Y plane with U = V = 128 kept from before, a colour frame converts in one cvtColor into the
+same preallocated buffer. No per-frame allocation, no RGB step.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import cv2
+import numpy as np
+
+from sketchd.errors import OutputError
+
+log = logging.getLogger(__name__)
+
+
+class I420Converter:
+    """Gray or BGR frames → one reused I420 buffer (Y plane, then U, then V)."""
+
+    def __init__(self, width: int, height: int):
+        if width % 2 or height % 2:
+            raise OutputError(f"output size {width}x{height}: I420 needs even width and height")
+        self.width, self.height = width, height
+        self.buffer = np.empty(width * height * 3 // 2, np.uint8)
+        self._y = self.buffer[: width * height].reshape(height, width)
+        self._uv = self.buffer[width * height :]
+        self._planes = self.buffer.reshape(height * 3 // 2, width)
+        self._uv[:] = 128
+        self._chroma_neutral = True
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        if frame.ndim == 2:
+            np.copyto(self._y, frame)
+            if not self._chroma_neutral:
+                self._uv[:] = 128
+                self._chroma_neutral = True
+        else:
+            cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420, dst=self._planes)
+            self._chroma_neutral = False
+        return self.buffer
+
+
+class BGRConverter:
+    """Gray or BGR frames → BGR (for backends without I420 input)."""
+
+    def __init__(self, width: int, height: int):
+        self.buffer = np.empty((height, width, 3), np.uint8)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        if frame.ndim == 2:
+            cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR, dst=self.buffer)
+            return self.buffer
+        return frame
+
+
+class VirtualCameraSink:
+    """Publishes frames to the virtual camera. Also the loop's pacer (sleep_until_next_frame)."""
+
+    def __init__(self, width: int, height: int, fps: int, device: str | None, backend: str):
+        self.width, self.height, self.fps = width, height, fps
+        self.device, self.backend = device, backend
+        self.name = f"virtual camera {device or ''}".strip()
+        self._cam = None
+        self._convert = None
+
+    def open(self) -> str:
+        import pyvirtualcam
+
+        linux = sys.platform.startswith("linux")
+        fmt = pyvirtualcam.PixelFormat.I420 if linux else pyvirtualcam.PixelFormat.BGR
+        backend = None if self.backend == "auto" else self.backend
+        try:
+            self._cam = pyvirtualcam.Camera(
+                self.width, self.height, self.fps, fmt=fmt, device=self.device, backend=backend
+            )
+        except Exception as e:  # pyvirtualcam raises RuntimeError/ValueError with the reasons
+            from sketchd.devices import install_hint
+
+            reason = " ".join(str(e).split())
+            raise OutputError(
+                f"cannot open the virtual camera {self.device or ''}: {reason}\n"
+                f"If there is none: {install_hint()}"
+            ) from None
+        conv = I420Converter if fmt == pyvirtualcam.PixelFormat.I420 else BGRConverter
+        self._convert = conv(self.width, self.height)
+        self.name = f"virtual camera {self._cam.device}"
+        return (
+            f"{self._cam.device} ({self._cam.backend}): {self.width}x{self.height} "
+            f"@ {self.fps} fps, sending {fmt.name}, device format {self._cam.native_fmt}"
+        )
+
+    def send(self, frame: np.ndarray) -> None:
+        if self._cam is None:
+            raise OutputError("the virtual camera is not open")
+        try:
+            self._cam.send(self._convert(frame))
+        except Exception as e:
+            raise OutputError(f"writing to {self._cam.device} failed: {e}") from None
+
+    def sleep_until_next_frame(self) -> None:
+        if self._cam is not None:
+            self._cam.sleep_until_next_frame()
+
+    def close(self) -> None:
+        if self._cam is not None:
+            try:
+                self._cam.close()
+            finally:
+                self._cam = None
