@@ -128,3 +128,53 @@ INSTALL_HINT = (
     "exclusive_caps=1\n"
     "or run packaging/linux/install.sh once, which also loads it at every boot"
 )
+
+
+# struct v4l2_format: u32 type, 4 bytes padding, then a 200-byte union (8-byte aligned)
+_FMT_SIZE = 208
+VIDIOC_S_FMT = 0xC0000000 | (_FMT_SIZE << 16) | (ord("V") << 8) | 5
+BUF_TYPE_VIDEO_OUTPUT = 2
+FIELD_NONE = 1
+COLORSPACE_SRGB = 8
+FOURCC_I420 = int.from_bytes(b"YU12", "little")
+
+
+class LoopbackWriter:
+    """Writes I420 frames straight to a v4l2loopback device: S_FMT on the output queue, then
+    write() per frame (what pyvirtualcam's own backend does).
+
+    Needed because v4l2loopback 0.12.x with exclusive_caps=1 stops advertising the OUTPUT
+    capability after its first producer closes (v4l2loopback issue #442, pyvirtualcam #61):
+    pyvirtualcam then refuses the device, though writing to it still works.
+    """
+
+    def __init__(self, device: str, width: int, height: int):
+        self.device, self.width, self.height = device, width, height
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        fd = os.open(self.device, os.O_RDWR)
+        try:
+            fmt = bytearray(_FMT_SIZE)
+            size = self.width * self.height * 3 // 2
+            struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
+            struct.pack_into(
+                "8I", fmt, 8,
+                self.width, self.height, FOURCC_I420, FIELD_NONE,
+                self.width, size, COLORSPACE_SRGB, 0,
+            )  # fmt: skip
+            fcntl.ioctl(fd, VIDIOC_S_FMT, fmt)
+        except OSError:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def send(self, i420: bytes | memoryview) -> None:
+        if self._fd is None:
+            raise OSError(f"{self.device} is not open")
+        os.write(self._fd, i420)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

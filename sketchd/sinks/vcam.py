@@ -58,6 +58,41 @@ class BGRConverter:
         return frame
 
 
+class _DirectLoopback:
+    """Stand-in for pyvirtualcam.Camera writing straight to a v4l2loopback device."""
+
+    backend = "v4l2loopback-direct"
+    native_fmt = "I420"
+
+    def __init__(self, device: str, width: int, height: int, fps: int):
+        from sketchd.pipeline.engine import Pacer
+        from sketchd.platform.linux_v4l2 import LoopbackWriter
+
+        self.device = device
+        self._writer = LoopbackWriter(device, width, height)
+        self._writer.open()
+        self._pacer = Pacer(fps)
+
+    def send(self, buf: np.ndarray) -> None:
+        self._writer.send(memoryview(buf))
+
+    def sleep_until_next_frame(self) -> None:
+        self._pacer.sleep_until_next_frame()
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _refused_loopback(device: str | None, error: Exception) -> bool:
+    """pyvirtualcam refusing a v4l2loopback device that is really there: the exclusive_caps
+    bug of v4l2loopback 0.12 after a previous producer closed (see LoopbackWriter)."""
+    if not device or "not a video output device" not in str(error):
+        return False
+    from sketchd.platform import linux_v4l2
+
+    return any(d.path == device and d.loopback for d in linux_v4l2.list_devices())
+
+
 class VirtualCameraSink:
     """Publishes frames to the virtual camera. Also the loop's pacer (sleep_until_next_frame)."""
 
@@ -79,13 +114,30 @@ class VirtualCameraSink:
                 self.width, self.height, self.fps, fmt=fmt, device=self.device, backend=backend
             )
         except Exception as e:  # pyvirtualcam raises RuntimeError/ValueError with the reasons
-            from sketchd.devices import install_hint
+            if linux and _refused_loopback(self.device, e):
+                log.info(
+                    "output: pyvirtualcam refused %s (v4l2loopback 0.12 stops advertising "
+                    "output after a previous producer closed); writing to it directly",
+                    self.device,
+                )
+                try:
+                    self._cam = _DirectLoopback(self.device, self.width, self.height, self.fps)
+                except OSError as e2:
+                    raise OutputError(
+                        f"cannot open the virtual camera {self.device}: {e2.strerror or e2}.\n"
+                        "The v4l2loopback device is stuck after another program used it "
+                        "(a known v4l2loopback 0.12 bug). Close every program using it, then "
+                        "reload the module: sudo modprobe -r v4l2loopback && "
+                        "sudo modprobe v4l2loopback"
+                    ) from None
+            else:
+                from sketchd.devices import install_hint
 
-            reason = " ".join(str(e).split())
-            raise OutputError(
-                f"cannot open the virtual camera {self.device or ''}: {reason}\n"
-                f"If there is none: {install_hint()}"
-            ) from None
+                reason = " ".join(str(e).split())
+                raise OutputError(
+                    f"cannot open the virtual camera {self.device or ''}: {reason}\n"
+                    f"If there is none: {install_hint()}"
+                ) from None
         conv = I420Converter if fmt == pyvirtualcam.PixelFormat.I420 else BGRConverter
         self._convert = conv(self.width, self.height)
         self.name = f"virtual camera {self._cam.device}"
