@@ -19,8 +19,14 @@ from sketchd.errors import OutputError
 log = logging.getLogger(__name__)
 
 
+# Call apps read a webcam's I420 as BT.601 video range (Y 16-235), as OpenCV's BGR→I420 and
+# pyvirtualcam's own converters write it. A gray frame copied into Y unscaled would show its
+# whites and blacks clipped; this table maps full-range gray to video range in one pass.
+VIDEO_RANGE = np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8)
+
+
 class I420Converter:
-    """Gray or BGR frames → one reused I420 buffer (Y plane, then U, then V)."""
+    """Gray or BGR frames → one reused I420 buffer (Y plane, then U, then V), video range."""
 
     def __init__(self, width: int, height: int):
         if width % 2 or height % 2:
@@ -35,7 +41,7 @@ class I420Converter:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         if frame.ndim == 2:
-            np.copyto(self._y, frame)
+            cv2.LUT(frame, VIDEO_RANGE, dst=self._y)
             if not self._chroma_neutral:
                 self._uv[:] = 128
                 self._chroma_neutral = True

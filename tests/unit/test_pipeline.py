@@ -1,0 +1,353 @@
+"""The live pipeline's parts with the OS faked at its boundary: a scripted camera source, a
+recording sink and a hand-driven clock. The real camera and virtual camera are in tests/device.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from sketchd import paths
+from sketchd.app import Daemon, settings_for
+from sketchd.config.loader import parse
+from sketchd.errors import CameraError, OutputError
+from sketchd.filters import build
+from sketchd.pipeline.engine import Capture, Pacer, Publisher, Stats, process
+from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit
+from sketchd.pipeline.mailbox import Mailbox
+from sketchd.sinks.memory import RecordingSink
+from sketchd.sinks.vcam import BGRConverter, I420Converter
+from sketchd.sources.demo import DemoSource
+
+W, H = 160, 90
+CONFIG = parse(paths.default_config_file().read_text())  # never the user's own file
+
+
+class Clock:
+    def __init__(self, t: float = 100.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def photo(w: int = 120, h: int = 90) -> np.ndarray:
+    """A small picture with edges and colour (a sketch of a flat frame would be blank)."""
+    img = np.full((h, w, 3), (40, 120, 200), np.uint8)
+    cv2.circle(img, (w // 2, h // 2), min(w, h) // 3, (230, 230, 230), -1)
+    cv2.rectangle(img, (5, 5), (w // 4, h // 4), (10, 10, 10), -1)
+    return img
+
+
+def frame(img: np.ndarray, seq: int, t: float) -> CameraFrame:
+    return CameraFrame(img, "BGR", img.shape[1], img.shape[0], seq, t)
+
+
+def publisher(preset: str = "pencil", clock=None, sinks=(), **toggles) -> Publisher:
+    config = CONFIG
+    s = settings_for(config, preset, **toggles)
+    return Publisher(
+        Mailbox(), list(sinks), s, W, H, 30, Stats(started=clock()), pacer=None, clock=clock
+    )
+
+
+# -- mailbox -------------------------------------------------------------------------------
+
+
+def test_mailbox_keeps_only_the_newest_item():
+    box: Mailbox[int] = Mailbox()
+    assert box.latest() == (None, 0)
+    for i in range(5):
+        box.put(i)
+    assert box.latest() == (4, 5)
+
+
+def test_mailbox_wait_newer_wakes_on_put_and_on_close():
+    box: Mailbox[str] = Mailbox()
+    threading.Timer(0.05, box.put, args=("x",)).start()
+    assert box.wait_newer(0, timeout=5) == ("x", 1)
+    t0 = time.monotonic()
+    threading.Timer(0.05, box.close).start()
+    assert box.wait_newer(1, timeout=5) == ("x", 1)
+    assert time.monotonic() - t0 < 2 and box.closed
+
+
+# -- decode and fit ------------------------------------------------------------------------
+
+
+def test_decode_takes_the_y_plane_of_yuyv_without_converting():
+    bgr = photo(64, 48)
+    yuyv = cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420), cv2.COLOR_YUV2BGR_I420)
+    y = cv2.cvtColor(yuyv, cv2.COLOR_BGR2GRAY)
+    packed = np.dstack([y, np.full_like(y, 128)])
+    f = CameraFrame(packed, "YUYV", 64, 48, 1, 0.0)
+    assert np.array_equal(decode(f, gray=True), y)
+    assert decode(f, gray=False).shape == (48, 64, 3)
+
+
+def test_decode_mjpg_to_gray_or_colour_and_reject_corrupt_bytes():
+    jpg = cv2.imencode(".jpg", photo(), [cv2.IMWRITE_JPEG_QUALITY, 95])[1]
+    f = CameraFrame(jpg, "MJPG", 120, 90, 1, 0.0)
+    g, c = decode(f, gray=True), decode(f, gray=False)
+    assert g.shape == (90, 120) and c.shape == (90, 120, 3)
+    assert np.abs(g.astype(int) - cv2.cvtColor(c, cv2.COLOR_BGR2GRAY)).mean() < 2
+    with pytest.raises(DecodeError, match="does not decode"):
+        decode(CameraFrame(jpg[:40], "MJPG", 120, 90, 2, 0.0), gray=True)
+    with pytest.raises(DecodeError, match="unknown camera format"):
+        decode(CameraFrame(jpg, "H264", 120, 90, 3, 0.0), gray=True)
+
+
+def test_fit_letterboxes_with_paper_white_and_keeps_the_picture_centred():
+    img = np.zeros((480, 640), np.uint8)  # 4:3 black into 16:9
+    out = fit(img, 640, 360)
+    assert out.shape == (360, 640)
+    cols = np.where(out.min(axis=0) == 0)[0]
+    assert cols[0] == 80 and cols[-1] == 559  # 480 wide, centred
+    assert (out[:, :80] == 255).all() and (out[:, 560:] == 255).all()
+    same = np.zeros((360, 640, 3), np.uint8)
+    assert fit(same, 640, 360) is same
+
+
+def test_cards_are_gray_paper_with_ink_and_distinct():
+    lost = card(W, H, "Camera unavailable", "retrying")
+    off = card(W, H, "Camera off")
+    assert lost.shape == (H, W) and lost.dtype == np.uint8
+    assert lost.mean() > 200 and lost.min() < 120  # paper with pencil strokes
+    assert np.abs(lost.astype(int) - off).mean() > 1
+    assert np.array_equal(lost, card(W, H, "Camera unavailable", "retrying"))
+
+
+# -- the publish loop ----------------------------------------------------------------------
+
+
+def test_publisher_shows_starting_then_the_sketch_then_lost_then_live_again():
+    clock = Clock()
+    sink = RecordingSink()
+    p = publisher(clock=clock, sinks=[sink])
+    p.tick()
+    assert p.stats.camera == "starting"
+    assert np.array_equal(sink.last(), p.card("starting"))
+
+    img = photo()
+    p.mailbox.put(frame(img, 1, clock.t))
+    p.tick()
+    want = fit(build("pencil")(img), W, H)
+    assert p.stats.camera == "live"
+    assert np.array_equal(sink.last(), want)
+
+    clock.t += 0.5  # no new frame for less than stall_after: the last frame repeats
+    p.tick()
+    assert np.array_equal(sink.last(), want) and p.stats.processed == 1
+
+    clock.t += 1.0  # silent for longer than stall_after: the placeholder, never nothing
+    p.tick()
+    assert p.stats.camera == "lost"
+    assert np.array_equal(sink.last(), p.card("lost"))
+
+    p.mailbox.put(frame(img[::-1].copy(), 2, clock.t))
+    p.tick()
+    assert p.stats.camera == "live"
+    assert np.array_equal(sink.last(), fit(build("pencil")(img[::-1]), W, H))
+    assert sink.count == p.stats.published == 5
+
+
+def test_publisher_privacy_bypass_and_mirror():
+    clock = Clock()
+    img = photo()
+    p = publisher(clock=clock, privacy=True)
+    p.mailbox.put(frame(img, 1, clock.t))
+    assert np.array_equal(p.next_frame(), p.card("privacy"))
+
+    p = publisher(clock=clock, bypass=True)
+    p.mailbox.put(frame(img, 1, clock.t))
+    out = p.next_frame()
+    assert out.ndim == 3 and np.array_equal(out, fit(img, W, H))
+
+    p = publisher(clock=clock, mirror=True)
+    p.mailbox.put(frame(img, 1, clock.t))
+    assert np.array_equal(p.next_frame(), fit(build("pencil")(img), W, H)[:, ::-1])
+
+
+def test_a_failing_filter_keeps_the_last_good_frame():
+    clock = Clock()
+    p = publisher(clock=clock)
+    img = photo()
+    p.mailbox.put(frame(img, 1, clock.t))
+    good = p.next_frame().copy()
+
+    def broken(_):
+        raise RuntimeError("bug in a filter")
+
+    from dataclasses import replace
+
+    p.settings = replace(p.settings, chain=broken)
+    p.mailbox.put(frame(img[::-1].copy(), 2, clock.t))
+    assert np.array_equal(p.next_frame(), good)
+    assert p.stats.filter_errors == 1
+
+
+def test_corrupt_camera_frames_are_counted_and_skipped():
+    clock = Clock()
+    p = publisher(clock=clock)
+    img = photo()
+    p.mailbox.put(frame(img, 1, clock.t))
+    good = p.next_frame().copy()
+    p.mailbox.put(CameraFrame(np.zeros(10, np.uint8), "MJPG", 120, 90, 2, clock.t))
+    assert np.array_equal(p.next_frame(), good)
+    assert p.stats.decode_errors == 1
+
+
+def test_a_failing_sink_is_reported_and_the_others_still_get_frames():
+    class Broken:
+        name = "broken"
+
+        def send(self, frame):
+            raise OutputError("device went away")
+
+    clock = Clock()
+    good = RecordingSink()
+    p = publisher(clock=clock, sinks=[Broken(), good])
+    p.tick()
+    p.tick()
+    assert good.count == 2
+    assert p.stats.output_error == "device went away"
+
+
+def test_gray_presets_take_the_y_plane_and_colour_presets_decode_colour(monkeypatch):
+    calls = []
+    import sketchd.pipeline.engine as engine
+
+    real = engine.decode
+    monkeypatch.setattr(engine, "decode", lambda f, gray: calls.append(gray) or real(f, gray=gray))
+    yuyv = np.dstack([np.full((4, 6), 90, np.uint8), np.full((4, 6), 128, np.uint8)])
+    f = CameraFrame(yuyv, "YUYV", 6, 4, 1, 0.0)
+    assert process(f, settings_for(CONFIG, "pencil")).shape == (4, 6)
+    assert process(f, settings_for(CONFIG, "cartoon")).shape == (4, 6, 3)
+    assert calls == [True, False]
+
+
+def test_pacer_sleeps_to_a_steady_rate_and_resyncs_after_a_stall():
+    clock, slept = Clock(0.0), []
+
+    def sleep(d):
+        slept.append(round(d, 6))
+        clock.t += d
+
+    pacer = Pacer(10, clock=clock, sleep=sleep)
+    for work in (0.02, 0.03, 0.0):
+        clock.t += work
+        pacer.sleep_until_next_frame()
+    assert slept == [0.1, 0.07, 0.1]  # the first call starts the schedule
+    clock.t += 5  # a long stall: no burst of catch-up frames afterwards
+    pacer.sleep_until_next_frame()
+    assert slept[-1] == pytest.approx(0.1)
+
+
+# -- capture -------------------------------------------------------------------------------
+
+
+class ScriptedSource:
+    """A camera that fails to open ``fail_opens`` times, then delivers ``reads`` frames and
+    fails, then delivers forever."""
+
+    name = "scripted"
+
+    def __init__(self, fail_opens: int, reads: int):
+        self.fail_opens, self.reads = fail_opens, reads
+        self.opens = self.closes = self.seq = 0
+
+    def open(self) -> str:
+        self.opens += 1
+        if self.opens <= self.fail_opens:
+            raise CameraError("no camera at '/dev/video0'")
+        return "scripted 120x90"
+
+    def read(self) -> CameraFrame:
+        time.sleep(0.002)
+        self.seq += 1
+        if self.seq == self.reads:
+            raise CameraError("read failed")
+        return frame(photo(), self.seq, time.monotonic())
+
+    def close(self) -> None:
+        self.closes += 1
+
+
+def test_capture_retries_with_backoff_and_reopens_after_a_read_failure():
+    src = ScriptedSource(fail_opens=2, reads=5)
+    box, stop, stats = Mailbox(), threading.Event(), Stats()
+    cap = Capture(src, box, stop, stats, backoff=(0.01, 0.02))
+    cap.start()
+    try:
+        deadline = time.monotonic() + 10
+        while box.latest()[1] < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        cap.join(2)
+    assert not cap.is_alive()
+    assert src.opens == 4  # two failures, the first session, the reopen after the read failure
+    assert box.latest()[1] >= 20 and box.latest()[0].seq > 5
+    assert src.closes >= 2 and stats.camera_desc == "scripted 120x90"
+
+
+# -- output buffers ------------------------------------------------------------------------
+
+
+def test_i420_converter_writes_gray_into_y_and_keeps_chroma_neutral():
+    conv = I420Converter(W, H)
+    gray = np.random.default_rng(1).integers(0, 256, (H, W), dtype=np.uint8)
+    buf = conv(gray)
+    assert buf.size == W * H * 3 // 2
+    y = buf[: W * H].reshape(H, W)
+    # video range, like OpenCV's BGR→I420 of the same gray picture in colour
+    as_colour = cv2.cvtColor(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), cv2.COLOR_BGR2YUV_I420)
+    assert np.abs(y.astype(int) - as_colour[:H]).max() <= 1
+    assert y.min() >= 16 and y.max() <= 235
+    assert (buf[W * H :] == 128).all()
+    colour = fit(photo(), W, H)
+    buf = conv(colour)
+    back = cv2.cvtColor(buf.reshape(H * 3 // 2, W), cv2.COLOR_YUV2BGR_I420)
+    assert np.abs(back.astype(int) - colour).mean() < 4
+    assert conv(gray) is buf and (buf[W * H :] == 128).all()  # same buffer, chroma reset
+    with pytest.raises(OutputError, match="even"):
+        I420Converter(W + 1, H)
+
+
+def test_bgr_converter_expands_gray():
+    out = BGRConverter(W, H)(np.full((H, W), 77, np.uint8))
+    assert out.shape == (H, W, 3) and (out == 77).all()
+
+
+# -- the daemon, end to end with the demo camera --------------------------------------------
+
+
+def test_daemon_publishes_the_demo_camera_and_stops_within_a_second():
+    config = CONFIG
+    sink = RecordingSink(keep=5)
+    demo = DemoSource(320, 240, 30)
+    d = Daemon(config, demo, [sink])
+    d.start()
+    try:
+        deadline = time.monotonic() + 20
+        while d.stats.camera != "live" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert d.stats.camera == "live"
+        n = sink.count
+        time.sleep(0.5)
+        assert sink.count > n  # frames keep flowing at the output rate
+        d.controller.set_preset("ink")
+        time.sleep(0.3)
+        assert d.controller.status()["preset"] == "ink"
+        last = sink.last()
+        assert last.shape[:2] == (config.output.height, config.output.width)
+    finally:
+        t0 = time.monotonic()
+        d.stop()
+        stopped_in = time.monotonic() - t0
+    assert stopped_in < 1.5
+    assert sink.closed and not d.capture.is_alive()
