@@ -16,6 +16,7 @@ import pytest
 
 from sketchd.filters import build
 from sketchd.pipeline.frames import card, fit
+from sketchd.sinks.vcam import VIDEO_RANGE
 
 from .conftest import CAM_DEV, ROOT, Reader, read_camera_y, wait_for_output
 
@@ -44,14 +45,17 @@ def config_file(tmp_path: Path, preset: str = "pencil") -> Path:
 
 
 def expected(camera_y: np.ndarray, preset: str) -> np.ndarray:
-    out = build(preset)(camera_y)
-    out = out if out.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
-    return fit(out, W, H)
+    """The Y plane a call app should receive: the preset applied to the camera frame sketchd
+    saw, letterboxed, in BT.601 video range (Y 16-235) like any webcam's I420."""
+    out = fit(build(preset)(camera_y), W, H)
+    if out.ndim == 3:
+        return cv2.cvtColor(out, cv2.COLOR_BGR2YUV_I420)[:H]
+    return cv2.LUT(out, VIDEO_RANGE)
 
 
 def is_placeholder(y: np.ndarray) -> bool:
     ref = card(W, H, "Camera unavailable", "sketchd keeps trying; the picture returns by itself")
-    return float(np.abs(y.astype(np.int16) - ref).mean()) < 3.0
+    return float(np.abs(y.astype(np.int16) - cv2.LUT(ref, VIDEO_RANGE)).mean()) < 3.0
 
 
 @pytest.mark.usefixtures("fresh_loopback")
@@ -76,6 +80,14 @@ def test_call_app_receives_the_sketch_of_the_webcam(preset, photo, feeder, sketc
     assert diff.mean() <= 2.0, f"mean |Δ| {diff.mean():.2f}"
     assert np.percentile(diff, 99) <= 16
     cv2.imwrite(str(tmp_path / f"received-{preset}.png"), got)
+    times = [t for t, y in reader.frames if not is_placeholder(y)]
+    fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    report = (
+        f"{preset}: received {len(reader.frames)} frames of {got.shape[1]}x{got.shape[0]}, "
+        f"{len(live)} live at {fps:.1f} fps, mean |Δ| {diff.mean():.2f}"
+    )
+    print(report)
+    (tmp_path / "reader.txt").write_text(report)
     assert "delivers 640x480 YUYV" in sk.text()
 
 
