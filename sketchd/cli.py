@@ -38,15 +38,13 @@ def command(name: str, help: str):
 _CHATTY = {"run", "preview"}
 
 
-def _setup_logging(verbose: int, quiet: bool, chatty: bool) -> None:
+def _setup_logging(verbose: int, quiet: bool, chatty: bool, to_file: bool = False) -> None:
+    from sketchd import logs
+
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or chatty else logging.WARNING
     if quiet:
         level = logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("sketchd: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    logs.setup(level, to_file=to_file)
 
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
@@ -279,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    _setup_logging(args.verbose, args.quiet, args.command in _CHATTY)
+    _setup_logging(args.verbose, args.quiet, args.command in _CHATTY, to_file=args.command == "run")
     try:
         return _COMMANDS[args.command][2](args) or 0
     except ConfigError as e:
