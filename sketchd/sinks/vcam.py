@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -102,12 +103,28 @@ def _refused_loopback(device: str | None, error: Exception) -> bool:
 class VirtualCameraSink:
     """Publishes frames to the virtual camera. Also the loop's pacer (sleep_until_next_frame)."""
 
-    def __init__(self, width: int, height: int, fps: int, device: str | None, backend: str):
+    # after a write fails: close, then reopen after these waits (the last one repeats)
+    BACKOFF = (0.5, 1.0, 2.0, 5.0)
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        fps: int,
+        device: str | None,
+        backend: str,
+        clock=time.monotonic,
+    ):
         self.width, self.height, self.fps = width, height, fps
         self.device, self.backend = device, backend
         self.name = f"virtual camera {device or ''}".strip()
         self._cam = None
         self._convert = None
+        self._clock = clock
+        self._pacer = None  # paces the loop while the device is closed
+        self._failures = 0
+        self._retry_at = 0.0
+        self._lost_reason = ""
 
     def open(self) -> str:
         import pyvirtualcam
@@ -153,16 +170,50 @@ class VirtualCameraSink:
         )
 
     def send(self, frame: np.ndarray) -> None:
+        """Send one frame. After a failed write the device is closed and reopened with
+        backoff; meanwhile every send raises the same OutputError (logged once by the loop)."""
         if self._cam is None:
-            raise OutputError("the virtual camera is not open")
+            if not self._lost_reason:
+                raise OutputError("the virtual camera is not open")
+            if self._clock() < self._retry_at:
+                raise OutputError(self._lost_reason)
+            try:
+                desc = self.open()
+            except OutputError as e:
+                self._schedule_retry(" ".join(str(e).split("\n")[:1]))
+                raise OutputError(self._lost_reason) from None
+            log.info("output: reopened %s", desc)
+            self._failures, self._lost_reason = 0, ""
         try:
             self._cam.send(self._convert(frame))
         except Exception as e:
-            raise OutputError(f"writing to {self._cam.device} failed: {e}") from None
+            device = self._cam.device
+            self._close_quietly()
+            self._schedule_retry(f"writing to {device} failed: {e}")
+            raise OutputError(self._lost_reason) from None
+
+    def _schedule_retry(self, reason: str) -> None:
+        wait = self.BACKOFF[min(self._failures, len(self.BACKOFF) - 1)]
+        self._failures += 1
+        self._retry_at = self._clock() + wait
+        self._lost_reason = f"{reason}; reopening it with backoff"
+
+    def _close_quietly(self) -> None:
+        try:
+            self._cam.close()
+        except Exception:
+            log.debug("closing the failed virtual camera", exc_info=True)
+        self._cam = None
 
     def sleep_until_next_frame(self) -> None:
         if self._cam is not None:
             self._cam.sleep_until_next_frame()
+            return
+        if self._pacer is None:
+            from sketchd.pipeline.engine import Pacer
+
+            self._pacer = Pacer(self.fps)
+        self._pacer.sleep_until_next_frame()
 
     def close(self) -> None:
         if self._cam is not None:

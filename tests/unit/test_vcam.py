@@ -1,0 +1,119 @@
+"""The virtual camera sink with pyvirtualcam faked at the OS boundary: what is sent, and how
+a failing device is closed, reported once and reopened with backoff. The real device is in
+tests/device."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+import pyvirtualcam
+
+from sketchd.errors import OutputError
+from sketchd.sinks.vcam import VirtualCameraSink
+
+W, H = 64, 48
+
+
+class Clock:
+    t = 10.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class FakeDevice:
+    """Stands in for pyvirtualcam.Camera; a class-level script says when it fails."""
+
+    opened: ClassVar[list[FakeDevice]] = []
+    fail_opens = 0
+    fail_send_at: ClassVar[set[int]] = set()
+    sends = 0
+
+    def __init__(self, width, height, fps, fmt, device=None, backend=None):
+        if FakeDevice.fail_opens:
+            FakeDevice.fail_opens -= 1
+            raise RuntimeError("device busy")
+        self.width, self.height, self.fmt = width, height, fmt
+        self.device, self.backend, self.native_fmt = device or "/dev/video10", "fake", "I420"
+        self.frames: list[np.ndarray] = []
+        self.closed = False
+        FakeDevice.opened.append(self)
+
+    def send(self, buf):
+        FakeDevice.sends += 1
+        if FakeDevice.sends in FakeDevice.fail_send_at:
+            raise RuntimeError("write: No such device")
+        self.frames.append(buf.copy())
+
+    def sleep_until_next_frame(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    FakeDevice.opened, FakeDevice.fail_opens = [], 0
+    FakeDevice.fail_send_at, FakeDevice.sends = set(), 0
+    monkeypatch.setattr(pyvirtualcam, "Camera", FakeDevice)
+    monkeypatch.setattr("sys.platform", "linux")
+    return FakeDevice
+
+
+def test_sends_i420_of_the_right_size(fake):
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto")
+    desc = sink.open()
+    assert "/dev/video10" in desc and "I420" in desc
+    sink.send(np.full((H, W), 255, np.uint8))
+    buf = fake.opened[0].frames[0]
+    assert buf.size == W * H * 3 // 2
+    assert (buf[: W * H] == 235).all()  # white in video range
+    assert fake.opened[0].fmt == pyvirtualcam.PixelFormat.I420
+
+
+def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
+    clock = Clock()
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    sink.open()
+    frame = np.zeros((H, W), np.uint8)
+    fake.fail_send_at = {2}
+    sink.send(frame)
+    with pytest.raises(OutputError, match=r"writing to /dev/video10 failed.*reopening") as first:
+        sink.send(frame)
+    assert fake.opened[0].closed
+    # during the backoff: the same message (the loop logs it once), no reopen attempts
+    with pytest.raises(OutputError) as again:
+        sink.send(frame)
+    assert str(again.value) == str(first.value) and len(fake.opened) == 1
+    # the device is still busy at the first retry: the wait grows
+    fake.fail_opens = 1
+    clock.t += sink.BACKOFF[0]
+    with pytest.raises(OutputError, match="device busy"):
+        sink.send(frame)
+    clock.t += sink.BACKOFF[0]
+    with pytest.raises(OutputError):
+        sink.send(frame)
+    assert len(fake.opened) == 1
+    clock.t += sink.BACKOFF[1]
+    sink.send(frame)  # reopened, and the frame went out
+    assert len(fake.opened) == 2 and len(fake.opened[1].frames) == 1
+
+
+def test_cannot_open_says_what_to_install(fake):
+    fake.fail_opens = 1
+    sink = VirtualCameraSink(W, H, 30, None, "auto")
+    with pytest.raises(OutputError, match="v4l2loopback"):
+        sink.open()
+
+
+def test_paces_the_loop_while_the_device_is_closed(fake):
+    import time
+
+    sink = VirtualCameraSink(W, H, 50, "/dev/video10", "auto")
+    t0 = time.perf_counter()
+    for _ in range(6):
+        sink.sleep_until_next_frame()
+    assert time.perf_counter() - t0 >= 0.09  # 6 ticks at 50 fps, not a busy loop
