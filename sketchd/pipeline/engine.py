@@ -150,6 +150,7 @@ class Publisher:
         self._clock = clock
         self._version = 0
         self._out: np.ndarray | None = None  # the last frame made from the camera
+        self._input_t = 0.0  # capture time of the newest frame that decoded
         self.last_published: np.ndarray | None = None
         self._cards: dict[str, np.ndarray] = {}
         self._tick_times: list[float] = []
@@ -178,18 +179,21 @@ class Publisher:
                 out = process(frame, s)
                 self._out = fit(out, self.width, self.height)
                 self.stats.processed += 1
-                self.stats.last_frame_t = frame.t
+                self.stats.last_frame_t = self._input_t = frame.t
             except DecodeError as e:
                 self.stats.decode_errors += 1
                 log.debug("camera: %s", e)
             except Exception:
                 self.stats.filter_errors += 1
+                self._input_t = frame.t  # the camera is fine: keep its last good picture up
                 if self.stats.filter_errors in (1, 10, 100) or self.stats.filter_errors % 1000 == 0:
                     log.exception(
                         "preset %s failed on a frame; publishing the last good one", s.preset
                     )
-        fresh = frame is not None and now - frame.t <= self.stall_after
-        if fresh and self._out is not None:
+        # live means a frame that decoded and filtered well, recently: a camera sending only
+        # corrupt frames is as lost as a silent one (never show a stale picture as live)
+        fresh = self._out is not None and now - self._input_t <= self.stall_after
+        if fresh:
             self.stats.camera = "live"
         elif frame is None and now - self.stats.started <= max(self.stall_after, 3.0):
             self.stats.camera = "starting"

@@ -351,3 +351,29 @@ def test_daemon_publishes_the_demo_camera_and_stops_within_a_second():
         stopped_in = time.monotonic() - t0
     assert stopped_in < 1.5
     assert sink.closed and not d.capture.is_alive()
+
+
+def test_a_camera_sending_only_corrupt_frames_counts_as_lost_but_a_broken_filter_does_not():
+    clock = Clock()
+    p = publisher(clock=clock)
+    img = photo()
+    p.mailbox.put(frame(img, 1, clock.t))
+    good = p.next_frame().copy()
+    for seq in range(2, 30):  # 1.4 s of torn frames
+        clock.t += 0.05
+        p.mailbox.put(CameraFrame(np.zeros(10, np.uint8), "MJPG", 120, 90, seq, clock.t))
+        out = p.next_frame()
+    assert p.stats.camera == "lost" and np.array_equal(out, p.card("lost"))
+
+    from dataclasses import replace
+
+    p = publisher(clock=clock)
+    p.mailbox.put(frame(img, 1, clock.t))
+    good = p.next_frame().copy()
+    p.settings = replace(p.settings, chain=lambda f: 1 / 0)
+    for seq in range(2, 30):
+        clock.t += 0.05
+        p.mailbox.put(frame(img, seq, clock.t))
+        out = p.next_frame()
+    assert p.stats.camera == "live" and np.array_equal(out, good)
+    assert p.stats.filter_errors == 28
