@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-
 RUN = [sys.executable, "-m", "sketchd", "run", "--no-tray", "--camera", "demo", "--output", "null"]
 
 
