@@ -16,7 +16,7 @@ from sketchd.filters.registry import FILTERS, Param, Step
 
 @dataclass(frozen=True)
 class CameraConfig:
-    device: int | str = 0  # index, a device path, or "demo"
+    device: int | str = "auto"  # "auto" (first real camera), an index, a device path, "demo"
     width: int = 1280
     height: int = 720
     fps: int = 30
@@ -134,7 +134,8 @@ def _section(p: _Problems, name: str, raw: Any, cls):
                 else:
                     p.add(
                         path,
-                        f"must be a camera index (0, 1 …), a path, or 'demo', not {_show(value)}",
+                        "must be 'auto', a camera index (0, 1 …), a path, or 'demo', "
+                        f"not {_show(value)}",
                     )
             elif isinstance(value, str) and value.strip():
                 out[key] = value
