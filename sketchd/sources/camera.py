@@ -62,9 +62,17 @@ def no_camera_message(device: int | str) -> str:
 
 
 def check_exists(cfg: CameraConfig) -> None:
-    """Fail fast, before anything opens, when the configured camera plainly is not there
-    (Linux: no such device node). A camera that is there but busy is retried instead."""
+    """Fail fast, before anything opens, when the camera asked for by name plainly is not
+    there (Linux: no such device node). A camera that is there but busy is retried instead,
+    and so is "auto" with no camera yet: started at login before the webcam is plugged in,
+    sketchd publishes the placeholder and picks the camera up when it appears."""
     if not sys.platform.startswith("linux") or cfg.device == "demo":
+        return
+    if cfg.device == "auto":
+        from sketchd.devices import cameras
+
+        if not cameras():
+            log.warning("%s; waiting for one to be plugged in", no_camera_message("auto"))
         return
     device = resolve_device(cfg.device)
     path = f"/dev/video{device}" if isinstance(device, int) else device
