@@ -15,6 +15,7 @@ import yaml
 MAX_BYTES = 1 << 20  # a sketchd config is a few KB; 1 MiB is generous
 MAX_ALIASES = 100
 MAX_DEPTH = 40
+MAX_VALUES = 100_000  # values once aliases are expanded; the default config has a few hundred
 
 
 class YamlProblem(Exception):
@@ -55,7 +56,23 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _walk(node: yaml.Node, path: str, lines: dict[str, int], problems: list[YamlProblem]):
+def _walk(
+    node: yaml.Node,
+    path: str,
+    lines: dict[str, int],
+    problems: list[YamlProblem],
+    budget: list[int],
+):
+    # each alias is walked again under its new path, so few aliases can mean billions of paths
+    budget[0] -= 1
+    if budget[0] < 0:
+        mark = node.start_mark
+        raise YamlProblem(
+            f"aliases (*name) expand to more than {MAX_VALUES:,} values: refused, as an alias "
+            "bomb would be",
+            mark.line + 1,
+            mark.column + 1,
+        )
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -69,10 +86,10 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int], problems: list[Yaml
                 )
             seen[key] = line
             lines[sub] = line
-            _walk(value_node, sub, lines, problems)
+            _walk(value_node, sub, lines, problems, budget)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, f"{path}[{i}]", lines, problems)
+            _walk(item, f"{path}[{i}]", lines, problems, budget)
 
 
 def load(text: str) -> tuple[Any, dict[str, int]]:
@@ -86,7 +103,7 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
             return {}, {}
         lines: dict[str, int] = {}
         problems: list[YamlProblem] = []
-        _walk(node, "", lines, problems)
+        _walk(node, "", lines, problems, [MAX_VALUES])
         if problems:
             raise problems[0]
         data = loader.construct_document(node)
