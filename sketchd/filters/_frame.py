@@ -13,7 +13,7 @@ def check(frame: np.ndarray) -> np.ndarray:
     if frame.dtype != np.uint8:
         raise ValueError(f"frame must be uint8, not {frame.dtype}")
     if frame.ndim == 3 and frame.shape[2] == 1:
-        return frame[:, :, 0]
+        return check(frame[:, :, 0])  # HxW from here on, still checked for emptiness
     if frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] in (3, 4)):
         if frame.shape[0] == 0 or frame.shape[1] == 0:
             raise ValueError(f"frame is empty: {frame.shape}")
