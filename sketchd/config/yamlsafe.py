@@ -77,6 +77,14 @@ def _walk(
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: no key path names it
+                mark = key_node.start_mark
+                where = path or "(top level)"
+                raise YamlProblem(
+                    f"{where}: a key must be a plain name, not a list or mapping",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
             key = key_node.value
             sub = f"{path}.{key}" if path else str(key)
             line = key_node.start_mark.line + 1
