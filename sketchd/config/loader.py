@@ -64,6 +64,10 @@ def merge(defaults: dict[str, Any], user: Any) -> Any:
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
+    presets = user.get("presets")
+    if "preset" not in user and isinstance(presets, dict) and merged.get("preset") not in presets:
+        # the default active preset went with the default presets: the user's first one applies
+        merged.pop("preset", None)
     return merged
 
 
