@@ -242,7 +242,7 @@ def validate(data: Any, lines: dict[str, int] | None = None) -> tuple[Config | N
     active = data.get("preset", next(iter(raw_presets or {}), "pencil"))
     if not isinstance(active, str):
         p.add("preset", f"must be the name of a preset, not {_show(active)}")
-    elif raw_presets is not None and active not in raw_presets:
+    elif raw_presets and active not in raw_presets:  # none at all is reported below
         hint = difflib.get_close_matches(active, list(raw_presets), n=1)
         tip = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(raw_presets)
         p.add("preset", f"no preset named {active!r}; {tip}")
