@@ -104,7 +104,12 @@ def load(text: str) -> tuple[Any, dict[str, int]]:
     """Parse ``text`` → (plain data, {key path: line}). Raises YamlProblem."""
     if len(text) > MAX_BYTES:
         raise YamlProblem(f"is {len(text):,} characters; a config is at most {MAX_BYTES:,}")
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader checks every character here, before parsing
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise YamlProblem(f"character #x{e.character:04x} is not allowed", line, column) from None
     try:
         node = loader.get_single_node()
         if node is None:
