@@ -243,8 +243,9 @@ def validate(data: Any, lines: dict[str, int] | None = None) -> tuple[Config | N
     if not isinstance(active, str):
         p.add("preset", f"must be the name of a preset, not {_show(active)}")
     elif raw_presets and active not in raw_presets:  # none at all is reported below
-        hint = difflib.get_close_matches(active, list(raw_presets), n=1)
-        tip = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(raw_presets)
+        known = [str(n) for n in raw_presets]  # a name may be a number; it is reported above
+        hint = difflib.get_close_matches(active, known, n=1)
+        tip = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(known)
         p.add("preset", f"no preset named {active!r}; {tip}")
     if not raw_presets and raw_presets is not None:
         p.add("presets", "must define at least one preset")
