@@ -245,6 +245,27 @@ def _devices(args) -> int:
     return 0
 
 
+@command("bench", "time every preset against the classic sketch (markdown table)")
+def _bench_args(p):
+    p.add_argument("--quick", action="store_true", help="a few frames: proves it runs (CI)")
+    p.add_argument("--sizes", help="frame sizes, e.g. 640x480,1920x1080 (default: 480p-1080p)")
+    p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
+
+
+@_bench_args.handler
+def _bench(args) -> int:
+    from sketchd import bench
+    from sketchd.errors import UsageError
+
+    try:
+        sizes = bench.parse_sizes(args.sizes) if args.sizes else bench.SIZES
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    frames = args.frames or (6 if args.quick else 200)
+    print(bench.run(sizes, frames, fidelity=not args.quick).markdown())
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 

@@ -1,0 +1,302 @@
+"""The speed benchmark behind ``sketchd bench``: every preset against the classic pipeline,
+in one run, on the same real photographs, one OpenCV thread, medians over many frames.
+
+1. filter alone: each preset's chain on the frame the pipeline would give it (gray for gray
+   presets, BGR otherwise), beside the classic sketch on that same frame;
+2. end to end: camera MJPG bytes → the buffer handed to pyvirtualcam (I420 on Linux), beside
+   the naive path (decode to BGR → classic → GRAY2RGB → the RGB buffer pyvirtualcam takes);
+3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc).
+
+Candidates are timed interleaved (frame by frame, in turn), so a busy machine slows them all
+alike and the ratios stay meaningful even when the milliseconds do not.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
+SIZES = ((640, 480), (1280, 720), (1920, 1080))
+
+
+@dataclass
+class Row:
+    section: str  # "filter" | "e2e" | "memory"
+    size: str
+    name: str
+    ms: float  # median milliseconds per frame
+    ref_ms: float  # the classic (or naive) path's median in the same run
+    input: str = ""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ref_ms / self.ms if self.ms > 0 else float("inf")
+
+
+@dataclass
+class MemRow:
+    name: str
+    size: str
+    transient_kb: float  # peak traced memory above the start, during one frame
+    growth_bytes: float  # traced memory after N frames minus after the first, per frame
+    frames: int
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    memory: list[MemRow] = field(default_factory=list)
+    rss_mb: float = 0.0
+    fidelity: list[tuple[str, str, float, float]] = field(default_factory=list)
+    frames: int = 0
+
+    def markdown(self) -> str:
+        out = [
+            f"one OpenCV thread, medians over {self.frames} frames per size "
+            f"({len(PHOTOS)} photographs in turn)",
+            "",
+            "| size | what | input | median ms | classic/naive ms | ratio |",
+            "|---|---|---|---:|---:|---:|",
+        ]
+        for r in self.rows:
+            what = f"{r.section}: {r.name}"
+            out.append(
+                f"| {r.size} | {what} | {r.input} | {r.ms:.2f} | {r.ref_ms:.2f} | {r.ratio:.2f}x |"
+            )
+        out += [
+            "",
+            "| size | hot path | KB allocated at peak per frame | growth bytes/frame |",
+            "|---|---|---:|---:|",
+        ]
+        for m in self.memory:
+            out.append(f"| {m.size} | {m.name} | {m.transient_kb:.0f} | {m.growth_bytes:.1f} |")
+        out += ["", f"steady RSS of this process after the run: {self.rss_mb:.0f} MB"]
+        if self.fidelity:
+            out += [
+                "",
+                "| photo | size | SSIM pencil vs classic | mean abs diff |",
+                "|---|---|---:|---:|",
+            ]
+            for name, size, ssim, mad in self.fidelity:
+                out.append(f"| {name} | {size} | {ssim:.4f} | {mad:.3f} |")
+        return "\n".join(out)
+
+
+def photo_dir() -> Path:
+    """scikit-image's bundled sample photographs (installed with the dev dependencies)."""
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the benchmark uses scikit-image's sample photographs: pip install scikit-image"
+        )
+    return Path(spec.origin).parent / "data"
+
+
+def load_photos() -> list[np.ndarray]:
+    d = photo_dir()
+    out = []
+    for name in PHOTOS:
+        img = cv2.imread(str(d / name), cv2.IMREAD_COLOR)
+        if img is not None:
+            out.append(img)
+    if not out:
+        raise RuntimeError(f"no sample photographs readable in {d}")
+    return out
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now (Linux /proc), or its peak elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
+
+
+def interleaved(
+    fns: dict[str, Callable[[object], object]], inputs: dict[str, Sequence], rounds: int
+) -> dict[str, float]:
+    """Median ms of each ``fns[k](inputs[k][i])``, run in turn frame by frame."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for k, f in fns.items():  # warm up: first calls size caches and scratch arrays
+        f(inputs[k][0])
+    n = len(next(iter(inputs.values())))
+    clock = time.perf_counter
+    for i in range(rounds):
+        for k, f in fns.items():
+            x = inputs[k][i % n]
+            t0 = clock()
+            f(x)
+            times[k].append(clock() - t0)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+
+def _naive(jpeg: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    from sketchd.filters.sketch import classic_sketch
+
+    bgr = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    return cv2.cvtColor(classic_sketch(bgr), cv2.COLOR_GRAY2RGB, dst=rgb)
+
+
+def run(
+    sizes: Sequence[tuple[int, int]] = SIZES,
+    frames: int = 200,
+    presets: Sequence[str] | None = None,
+    fidelity: bool = True,
+) -> Report:
+    """Measure everything; returns the report (``report.markdown()`` is the table)."""
+    from sketchd.config import loader, schema
+    from sketchd.filters.registry import compose, needs_colour
+    from sketchd.filters.sketch import classic_sketch, pencil
+    from sketchd.pipeline.engine import Settings, process
+    from sketchd.pipeline.frames import CameraFrame, fit
+    from sketchd.sinks.vcam import I420Converter
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        config, _ = schema.validate(loader.defaults_data())
+        names = list(presets or config.presets)
+        photos = load_photos()
+        report = Report(frames=frames)
+        for w, h in sizes:
+            size = f"{w}x{h}"
+            bgrs = [
+                cv2.resize(
+                    p, (w, h), interpolation=cv2.INTER_AREA if p.shape[1] > w else cv2.INTER_CUBIC
+                )
+                for p in photos
+            ]
+            grays = [cv2.cvtColor(b, cv2.COLOR_BGR2GRAY) for b in bgrs]
+            jpegs = [cv2.imencode(".jpg", b, [cv2.IMWRITE_JPEG_QUALITY, 90])[1] for b in bgrs]
+            cams = [CameraFrame(j, "MJPG", w, h, i + 1, 0.0) for i, j in enumerate(jpegs)]
+
+            # 1. filters alone, beside the classic sketch on the same frames
+            fns: dict[str, Callable] = {
+                "classic/bgr": classic_sketch,
+                "classic/gray": classic_sketch,
+            }
+            inputs: dict[str, Sequence] = {"classic/bgr": bgrs, "classic/gray": grays}
+            fns["pencil filter/bgr"], inputs["pencil filter/bgr"] = pencil, bgrs
+            fns["pencil filter/gray"], inputs["pencil filter/gray"] = pencil, grays
+            kinds = {}
+            for name in names:
+                steps = config.presets[name].steps
+                kind = "bgr" if needs_colour(steps) else "gray"
+                kinds[name] = kind
+                fns[f"preset {name}"] = compose(steps)
+                inputs[f"preset {name}"] = bgrs if kind == "bgr" else grays
+            med = interleaved(fns, inputs, frames)
+            for key in ("pencil filter/bgr", "pencil filter/gray"):
+                kind = key.split("/")[1]
+                report.rows.append(
+                    Row("filter", size, "pencil", med[key], med[f"classic/{kind}"], kind)
+                )
+            for name in names:
+                kind = kinds[name]
+                report.rows.append(
+                    Row("filter", size, name, med[f"preset {name}"], med[f"classic/{kind}"], kind)
+                )
+
+            # 2. end to end: camera bytes → the buffer pyvirtualcam is given
+            rgb = np.empty((h, w, 3), np.uint8)
+            e2e: dict[str, Callable] = {"naive": functools.partial(_naive, rgb=rgb)}
+            e2e_in: dict[str, Sequence] = {"naive": jpegs}
+            for name in names:
+                steps = config.presets[name].steps
+                settings = Settings(name, compose(steps), needs_colour(steps))
+                conv = I420Converter(w, h)
+                e2e[name] = _hot_path(settings, conv, w, h, process, fit)
+                e2e_in[name] = cams
+            med = interleaved(e2e, e2e_in, frames)
+            for name in names:
+                report.rows.append(Row("e2e", size, name, med[name], med["naive"], "MJPG→I420"))
+
+            # 3. allocations per frame in the hot path
+            for name in names:
+                report.memory.append(
+                    _allocations(name, size, e2e[name], cams, max(10, frames // 10))
+                )
+            if fidelity and (w, h) == tuple(sizes[-1]):
+                report.fidelity += _fidelity(photos, (w, h), classic_sketch, pencil)
+        report.rss_mb = rss_mb()
+        return report
+    finally:
+        cv2.setNumThreads(threads)
+
+
+def _hot_path(settings, conv, w, h, process, fit):
+    def hot(cam):
+        return conv(fit(process(cam, settings), w, h))
+
+    return hot
+
+
+def _allocations(name: str, size: str, fn, inputs: Sequence, n: int) -> MemRow:
+    fn(inputs[0])  # scratch arrays and caches exist before we count
+    tracemalloc.start()
+    try:
+        fn(inputs[0])
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        fn(inputs[1 % len(inputs)])
+        after_one, peak = tracemalloc.get_traced_memory()
+        for i in range(n):
+            fn(inputs[i % len(inputs)])
+        after_n, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return MemRow(name, size, (peak - base) / 1024.0, (after_n - after_one) / n, n)
+
+
+def _fidelity(photos, size, classic, pencil) -> list[tuple[str, str, float, float]]:
+    try:
+        from skimage.metrics import structural_similarity
+    except ImportError:
+        return []
+    rows = []
+    for fname, img in zip(PHOTOS, photos, strict=False):
+        for label, frame in (
+            ("native", img),
+            (f"{size[0]}x{size[1]}", cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)),
+        ):
+            a, b = classic(frame), pencil(frame)
+            ssim = float(structural_similarity(a, b, data_range=255))
+            mad = float(np.abs(a.astype(np.int16) - b).mean())
+            rows.append((fname.split(".")[0], label, ssim, mad))
+    return rows
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """'640x480,1920x1080' → [(640, 480), (1920, 1080)]; ValueError says what was wrong."""
+    out = []
+    for part in text.replace(" ", ",").split(","):
+        if not part:
+            continue
+        try:
+            w, h = (int(v) for v in part.lower().split("x"))
+        except ValueError:
+            raise ValueError(f"sizes must look like 640x480,1920x1080, not {part!r}") from None
+        if w < 16 or h < 16 or w % 2 or h % 2:
+            raise ValueError(f"size {part}: width and height must be even and at least 16")
+        out.append((w, h))
+    if not out:
+        raise ValueError("no sizes given")
+    return out

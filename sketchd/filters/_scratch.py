@@ -1,0 +1,30 @@
+"""Per-thread scratch arrays for the filters' intermediate images.
+
+A filter may reuse a scratch array for what it computes *inside* one call (a full-size float
+image between two OpenCV calls, say) instead of allocating it again on every frame. Scratch is
+never returned to a caller and never read before it is written, so results cannot depend on it;
+each thread has its own, so two threads filtering at once never share one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+_local = threading.local()
+_MAX = 24  # arrays kept per thread: a few shapes' worth; a new frame size simply starts over
+
+
+def scratch(tag: str, shape: tuple[int, ...], dtype=np.uint8) -> np.ndarray:
+    """An uninitialised ``shape`` array of ``dtype`` owned by this thread, named ``tag``."""
+    cache = getattr(_local, "arrays", None)
+    if cache is None:
+        cache = _local.arrays = {}
+    key = (tag, shape, np.dtype(dtype).char)
+    arr = cache.get(key)
+    if arr is None:
+        if len(cache) >= _MAX:
+            cache.clear()
+        arr = cache[key] = np.empty(shape, dtype)
+    return arr
