@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def _to_bgr(frame: np.ndarray) -> np.ndarray:
 
 
 def _open_video(path: Path) -> cv2.VideoCapture | None:
+    # FFmpeg's own log lines ("[png @ 0x…] Invalid PNG signature") would follow the one clear
+    # line a user gets for a file that is no video; OpenCV reads this once, at first use
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     cap = cv2.VideoCapture(str(path))
     if cap.isOpened():
         ok, _ = cap.read()
