@@ -1,0 +1,266 @@
+"""The command line as a user runs it: ``python -m sketchd ...`` in a child process with a
+private home. Exit codes: 0 ok, 1 a runtime error, 2 bad usage or a bad config; never a
+traceback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import sketchd
+from sketchd import paths
+from sketchd.filters import FILTERS, build
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sketchd_cli(*args: str | Path, env: dict[str, str], cwd: Path | None = None):
+    done = subprocess.run(
+        [sys.executable, "-m", "sketchd", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or ROOT,
+        timeout=120,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture
+def cli(sketchd_env, home):
+    """``cli("config", "path")`` → the finished process (HOME and XDG_* are private)."""
+    return lambda *args, **kw: sketchd_cli(*args, env=sketchd_env, **kw)
+
+
+@pytest.fixture
+def user_file(home) -> Path:
+    return home / ".config" / "sketchd" / "sketchd.yaml"
+
+
+def test_version(cli):
+    done = cli("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"sketchd {sketchd.__version__}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["frobnicate"], ["render"], ["presets", "--bogus"], ["config"], ["config", "nuke"]],
+)
+def test_bad_usage_exits_2_with_argparse_help(cli, args):
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: sketchd") and "error:" in done.stderr
+
+
+def test_presets_lists_each_with_its_description(cli):
+    done = cli("presets")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert [line[2:].split()[0] for line in lines] == [
+        "pencil", "colour_pencil", "cartoon", "ink", "charcoal", "original"
+    ]  # fmt: skip
+    assert lines[0].startswith("* pencil") and "classic dodge-blend" in lines[0]
+    assert all(len(line.split(maxsplit=2)) >= 2 for line in lines)
+    assert done.stderr == ""
+
+
+def test_presets_from_a_given_config(cli, tmp_path):
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text(
+        "presets:\n  mine: {description: My look, chain: [ink]}\n  bare: {chain: [mirror]}\n"
+        "preset: bare\n"
+    )
+    done = cli("presets", "--config", cfg)
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == ["  mine  My look", "* bare  (no description)"]
+
+
+def test_presets_filters_lists_every_filter_and_parameter(cli):
+    done = cli("presets", "--filters")
+    assert done.returncode == 0
+    out = done.stdout
+    for name, spec in FILTERS.items():
+        assert re.search(rf"^{name}\s+{re.escape(spec.help)}$", out, re.M), name
+        for key, default in spec.defaults().items():
+            assert re.search(rf"^    {key}\s+.*\(default {re.escape(repr(default))}\)$", out, re.M)
+    assert "an odd integer from 3 to 255 (default 21)" in out
+
+
+def test_config_path_is_in_the_private_config_home(cli, user_file):
+    done = cli("config", "path")
+    assert done.returncode == 0
+    assert done.stdout.strip() == str(user_file)
+    assert "not created yet" in done.stderr
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("")
+    assert cli("config", "path").stderr == ""
+
+
+def test_config_init_writes_the_default_and_never_overwrites_without_force(cli, user_file):
+    done = cli("config", "init")
+    assert done.returncode == 0 and str(user_file) in done.stdout
+    assert user_file.read_bytes() == paths.default_config_file().read_bytes()
+    user_file.write_text("preset: ink\n")
+    done = cli("config", "init")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"sketchd: error: {user_file} exists already; add --force to overwrite it"
+    )
+    assert user_file.read_text() == "preset: ink\n"
+    done = cli("config", "init", "--force")
+    assert done.returncode == 0
+    assert user_file.read_bytes() == paths.default_config_file().read_bytes()
+
+
+def test_config_check(cli, user_file, tmp_path):
+    done = cli("config", "check")
+    assert (done.returncode, done.stdout.strip()) == (
+        0,
+        "built-in defaults: valid (6 presets, active: pencil)",
+    )
+    good = tmp_path / "good.yaml"
+    good.write_text("preset: ink\n")
+    done = cli("config", "check", good)
+    assert (done.returncode, done.stdout.strip()) == (0, f"{good}: valid (6 presets, active: ink)")
+    assert cli("config", "check", paths.default_config_file()).returncode == 0
+
+
+def test_config_check_reports_every_problem_and_exits_2(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "camera:\n  widht: 640\npresets:\n  toon:\n    chain:\n"
+        "      - cartoon: {edge_block_size: 4}\npreset: toon\n"
+    )
+    done = cli("config", "check", bad)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"sketchd: {bad}: 2 problems",
+        "  camera.widht: unknown key; did you mean 'width'? (line 2)",
+        "  presets.toon.chain[0].cartoon.edge_block_size: must be an odd integer from 3 to 255, "
+        "not 4 (line 6)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"camera:\n  width: 640\n   height: 480\n", "line 3, column 10: mapping values"),
+        (b"camera: !!python/object/apply:os.system ['true']\n", "is not allowed"),
+        (b"\xff\xfe\x00", "is not UTF-8 text"),
+        (b"a: &a [1]\nb: [" + b", ".join([b"*a"] * 200) + b"]\n", "more than 100 aliases"),
+        (None, "no such file"),
+    ],
+    ids=["syntax", "tag", "binary", "aliases", "missing"],
+)
+def test_a_bad_file_is_one_clear_line_and_exit_2(cli, tmp_path, content, expected):
+    bad = tmp_path / "bad.yaml"
+    if content is not None:
+        bad.write_bytes(content)
+    done = cli("config", "check", bad)
+    assert done.returncode == 2
+    head, problem = done.stderr.splitlines()
+    assert head == f"sketchd: {bad}: 1 problem"
+    assert expected in problem
+
+
+def test_a_bad_user_file_stops_every_command_with_exit_2(cli, user_file):
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("output:\n  fps: 0\n")
+    for args in (["config", "check"], ["presets"]):
+        done = cli(*args)
+        assert done.returncode == 2, args
+        assert "output.fps: must be an integer from 1 to 120, not 0 (line 2)" in done.stderr
+
+
+# -- render --------------------------------------------------------------------------------
+
+
+def test_render_an_image(cli, photo, tmp_path):
+    src, dst = tmp_path / "cat.png", tmp_path / "out" / "cat-sketch.png"
+    cv2.imwrite(str(src), photo("chelsea.png"))
+    done = cli("render", src, dst)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{dst}: 1 image, 451x300, preset pencil"
+    out = cv2.imread(str(dst), cv2.IMREAD_UNCHANGED)
+    assert out.shape == (300, 451)
+    assert np.array_equal(out, build("pencil")(photo("chelsea.png")))
+
+
+def test_render_with_another_preset_and_config(cli, photo, tmp_path):
+    src, dst = tmp_path / "in.png", tmp_path / "out.png"
+    cv2.imwrite(str(src), photo("coffee.png"))
+    done = cli("render", src, dst, "--preset", "ink")
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(cv2.imread(str(dst)), build("ink")(photo("coffee.png")))
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text("presets:\n  flip: {chain: [mirror]}\n")
+    done = cli("render", src, dst, "--config", cfg)
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(cv2.imread(str(dst)), photo("coffee.png")[:, ::-1])
+
+
+def test_render_a_short_video(cli, photo, tmp_path):
+    img = photo("astronaut.png")
+    src, dst = tmp_path / "in.avi", tmp_path / "out.mp4"
+    writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 15, (256, 192))
+    frames = [np.ascontiguousarray(img[40 + 4 * i : 232 + 4 * i, 100:356]) for i in range(6)]
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    done = cli("render", src, dst, "--preset", "pencil")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{dst}: 6 frames, 256x192, preset pencil"
+    assert "6/6" in done.stderr  # the progress bar
+    cap_in, cap_out = cv2.VideoCapture(str(src)), cv2.VideoCapture(str(dst))
+    count = 0
+    while True:
+        ok_in, frame_in = cap_in.read()
+        ok_out, frame_out = cap_out.read()
+        assert ok_in == ok_out
+        if not ok_out:
+            break
+        count += 1
+        assert frame_out.shape == (192, 256, 3)
+        sketch = cv2.cvtColor(build("pencil")(frame_in), cv2.COLOR_GRAY2BGR)
+        assert np.abs(frame_out.astype(int) - sketch).mean() < 6
+    assert count == 6
+
+
+@pytest.mark.parametrize(
+    ("make_args", "expected"),
+    [
+        (lambda d: [d / "nope.png", d / "o.png"], "nope.png: no such file"),
+        (lambda d: [d / "text.png", d / "o.png"], "text.png: not an image or video"),
+        (lambda d: [d / "in.png", d / "o.png", "--preset", "pencl"], "no preset named 'pencl'"),
+        (lambda d: [d / "in.png", d / "o.mp4"], "so the output must be an image"),
+    ],
+    ids=["missing", "not-an-image", "unknown-preset", "image-to-video"],
+)
+def test_render_bad_input_is_one_line_and_exit_2(cli, photo, tmp_path, make_args, expected):
+    cv2.imwrite(str(tmp_path / "in.png"), photo("coffee.png"))
+    (tmp_path / "text.png").write_text("hello")
+    done = cli("render", *make_args(tmp_path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("sketchd: error: ") and expected in done.stderr
+    assert not (tmp_path / "o.png").exists() and not (tmp_path / "o.mp4").exists()
+
+
+def test_render_with_a_bad_config_exits_2(cli, photo, tmp_path):
+    cv2.imwrite(str(tmp_path / "in.png"), photo("coffee.png"))
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("presets:\n  p: {chain: [{pencil: {blur: 2}}]}\npreset: p\n")
+    done = cli("render", tmp_path / "in.png", tmp_path / "o.png", "--config", cfg)
+    assert done.returncode == 2
+    assert "presets.p.chain[0].pencil.blur: must be an odd integer" in done.stderr
+    assert not (tmp_path / "o.png").exists()
