@@ -83,8 +83,8 @@ class _Problems:
     def add(self, path: str, message: str) -> None:
         line = self.lines.get(path)
         # one line per problem, whatever the keys hold: a key with a newline is shown escaped
-        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
-        text = f"{shown}: {message}" + (f" (line {line})" if line else "")
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in f"{path}: {message}")
+        text += f" (line {line})" if line else ""
         self._found.append((line or float("inf"), text))
 
     @property
