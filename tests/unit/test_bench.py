@@ -1,0 +1,55 @@
+"""The benchmark runs in quick mode and reports every preset; timings are not asserted."""
+
+from __future__ import annotations
+
+import pytest
+
+from sketchd import bench
+from sketchd.config import loader, schema
+
+PRESETS = sorted(schema.validate(loader.defaults_data())[0].presets)
+
+
+@pytest.fixture(scope="module")
+def report() -> bench.Report:
+    return bench.run(sizes=[(320, 240)], frames=3, fidelity=True)
+
+
+def test_every_preset_has_a_filter_and_an_end_to_end_row(report):
+    for section in ("filter", "e2e"):
+        names = {r.name for r in report.rows if r.section == section}
+        assert names >= set(PRESETS), (section, sorted(names))
+    assert {m.name for m in report.memory} == set(PRESETS)
+
+
+def test_numbers_are_positive_and_the_table_shows_them(report):
+    for r in report.rows:
+        assert r.ms > 0 and r.ref_ms > 0 and r.ratio > 0, r
+    for m in report.memory:
+        assert m.transient_kb >= 0 and m.frames > 0, m
+    assert report.rss_mb > 0
+    table = report.markdown()
+    for name in PRESETS:
+        assert f"e2e: {name} |" in table and f"filter: {name} |" in table
+    assert "| 320x240 |" in table
+
+
+def test_fidelity_rows_cover_every_photograph(report):
+    photos = {name for name, *_ in report.fidelity}
+    assert len(photos) == len(bench.PHOTOS)
+    assert all(0 < ssim <= 1 and mad >= 0 for _, _, ssim, mad in report.fidelity)
+
+
+def test_sizes_are_parsed_with_a_clear_error():
+    assert bench.parse_sizes("640x480,1920x1080") == [(640, 480), (1920, 1080)]
+    with pytest.raises(ValueError, match="must look like"):
+        bench.parse_sizes("640by480")
+    with pytest.raises(ValueError, match="even"):
+        bench.parse_sizes("641x480")
+
+
+def test_cli_quick(capsys):
+    from sketchd.cli import main
+
+    assert main(["bench", "--quick", "--sizes", "160x120"]) == 0
+    assert "e2e: pencil" in capsys.readouterr().out
