@@ -45,6 +45,4 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def sketchd_env(home: Path) -> dict[str, str]:
     """The environment for a ``python -m sketchd`` subprocess living in ``home``."""
-    env = dict(os.environ)
-    env.pop("PYTHONWARNINGS", None)
-    return env
+    return dict(os.environ)  # os.environ already points into ``home`` here
