@@ -82,7 +82,11 @@ class Report:
         ]
         for m in self.memory:
             out.append(f"| {m.size} | {m.name} | {m.transient_kb:.0f} | {m.growth_bytes:.1f} |")
-        out += ["", f"steady RSS of this process after the run: {self.rss_mb:.0f} MB"]
+        out += [
+            "",
+            f"RSS of the benchmark process after the run (it holds every test frame): "
+            f"{self.rss_mb:.0f} MB",
+        ]
         if self.fidelity:
             out += [
                 "",
@@ -207,7 +211,7 @@ def run(
             for key in ("pencil filter/bgr", "pencil filter/gray"):
                 kind = key.split("/")[1]
                 report.rows.append(
-                    Row("filter", size, "pencil", med[key], med[f"classic/{kind}"], kind)
+                    Row("filter", size, "pencil() alone", med[key], med[f"classic/{kind}"], kind)
                 )
             for name in names:
                 kind = kinds[name]
