@@ -6,15 +6,18 @@ The tray, the CLI and the control channel call the Controller; none of them touc
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from sketchd import snapshots
+from sketchd import state as states
 from sketchd.config.schema import Config
-from sketchd.errors import SketchdError, UsageError
+from sketchd.errors import ConfigError, SketchdError, UsageError
 from sketchd.filters.registry import compose, needs_colour
 from sketchd.pipeline.engine import Capture, Publisher, Settings, Stats
 from sketchd.pipeline.mailbox import Mailbox
@@ -34,8 +37,14 @@ class Controller:
         self.config = config
         self.publisher = publisher
         self._stop = stop
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._reload_lock = threading.Lock()
         self.listeners: list = []  # called with no arguments after any change
+        # called with (title, message) for what the user should see even with no terminal
+        self.notices: list[Callable[[str, str], None]] = []
+        self.config_path: Path | None = None  # the file reload reads (None: defaults only)
+        self.overrides: Callable[[Config], Config] = lambda c: c  # command-line options
+        self.reopen: Callable | None = None  # set by the Daemon: reopen camera and/or output
 
     # -- state
     @property
@@ -46,11 +55,48 @@ class Controller:
         with self._lock:
             s = replace(self.publisher.settings, **changes)
             self.publisher.settings = s
+        self._changed()
+        return s
+
+    def _changed(self) -> None:
         for listener in list(self.listeners):
             try:
                 listener()
             except Exception:
                 log.exception("a state listener failed")
+
+    def notify(self, title: str, message: str) -> None:
+        for notice in list(self.notices):
+            try:
+                notice(title, message)
+            except Exception:
+                log.exception("a notice listener failed")
+
+    def saved_state(self) -> states.State:
+        s = self.settings
+        return states.State(s.preset, s.bypass, s.privacy, s.mirror)
+
+    def restore(self, saved: states.State, preset: bool = True) -> Settings:
+        """Apply the state of the last run (``preset=False``: the preset came from the
+        command line, keep it)."""
+        changes: dict = {"bypass": saved.bypass, "privacy": saved.privacy}
+        if saved.mirror is not None:
+            changes["mirror"] = saved.mirror
+        name = saved.preset if preset else None
+        if name is not None and name not in self.config.presets:
+            log.info("state: last preset %r is no longer in the config", name)
+            name = None
+        if name is not None:
+            steps = self.config.presets[name].steps
+            changes.update(preset=name, chain=compose(steps), needs_colour=needs_colour(steps))
+        s = self._apply(**changes)
+        log.info(
+            "state: preset %s, bypass %s, privacy %s, mirror %s",
+            s.preset,
+            "on" if s.bypass else "off",
+            "on" if s.privacy else "off",
+            "on" if s.mirror else "off",
+        )
         return s
 
     # -- commands
@@ -88,9 +134,12 @@ class Controller:
         return snapshots.save(frame, self.config.snapshots.folder)
 
     def status(self) -> dict:
+        from sketchd import logs
+
         st, s = self.publisher.stats, self.settings
         return {
             "preset": s.preset,
+            "presets": list(self.config.presets),
             "bypass": s.bypass,
             "privacy": s.privacy,
             "mirror": s.mirror,
@@ -101,7 +150,62 @@ class Controller:
             "fps": round(st.fps, 1),
             "published": st.published,
             "uptime": round(time.monotonic() - st.started, 1),
+            "pid": os.getpid(),
+            "config": str(self.config_path) if self.config_path else "",
+            "log": str(logs.log_file()),
         }
+
+    def reload(self) -> dict:
+        """Read the config file again and apply it. An invalid file changes nothing: every
+        problem is logged, the first one is shown to the user, and ConfigError is raised."""
+        from sketchd import reload as reloading
+
+        with self._reload_lock:
+            try:
+                new = self.overrides(reloading.read(self.config_path))
+            except ConfigError as e:
+                log.error("config: not applied, the running config stays. %s", e)
+                more = len(e.problems) - 1
+                self.notify(
+                    "Config not applied",
+                    e.first + (f" (and {more} more: see the log)" if more > 0 else ""),
+                )
+                raise
+            return self.apply_config(new)
+
+    def apply_config(self, new: Config) -> dict:
+        """Swap in a valid config: presets and parameters in place; camera and output
+        reopened only when their own settings changed."""
+        from sketchd import reload as reloading
+
+        changes = reloading.diff(self.config, new)
+        with self._lock:
+            old, self.config = self.config, new
+            cur = self.settings
+            name = cur.preset
+            if changes.preset or name not in new.presets:
+                name = new.preset
+            mirror = new.output.mirror if changes.mirror else cur.mirror
+            steps = new.presets[name].steps
+            s = replace(
+                cur, preset=name, chain=compose(steps), needs_colour=needs_colour(steps),
+                mirror=mirror,
+            )  # fmt: skip
+            self.publisher.settings = s
+        if (changes.camera or changes.output) and self.reopen is not None:
+            try:
+                self.reopen(new, camera=changes.camera, output=changes.output)
+            except SketchdError as e:
+                log.error("config: reopening failed: %s", e)
+                self.notify("Config applied, but", str(e))
+        log.info(
+            "config: applied (%s); preset %s",
+            ", ".join(changes.names) or "no changes",
+            name,
+        )
+        del old
+        self._changed()
+        return {"changed": changes.names, "preset": name}
 
     def quit(self) -> None:
         log.info("quit requested")
@@ -109,15 +213,27 @@ class Controller:
 
 
 class Daemon:
-    """Owns the threads and devices of one `sketchd run`."""
+    """Owns the threads and devices of one `sketchd run`.
 
-    def __init__(self, config: Config, source, sinks, pacer=None):
+    ``make_source(camera_config)`` and ``make_sinks(config) -> (sinks, pacer)`` let a reload
+    reopen the camera or the output; without them the given ones are kept."""
+
+    def __init__(
+        self,
+        config: Config,
+        source,
+        sinks,
+        pacer=None,
+        make_source: Callable | None = None,
+        make_sinks: Callable | None = None,
+    ):
         self.config = config
         self.stop_event = threading.Event()
         self.stats = Stats()
         self.mailbox: Mailbox = Mailbox()
         self.source = source
         self.sinks = list(sinks)
+        self._make_source, self._make_sinks = make_source, make_sinks
         out = config.output
         self.publisher = Publisher(
             self.mailbox,
@@ -130,18 +246,26 @@ class Daemon:
             pacer=pacer,
         )
         self.controller = Controller(config, self.publisher, self.stop_event)
-        self.capture = Capture(source, self.mailbox, self.stop_event, self.stats)
-        self._publish_thread = threading.Thread(
-            target=self._publish, name="sketchd-publish", daemon=True
-        )
+        self.controller.reopen = self.reopen
+        # each thread has its own stop event, so a reload can restart one without the other
+        self._capture_stop = threading.Event()
+        self._publish_stop = threading.Event()
+        self.capture = Capture(source, self.mailbox, self._capture_stop, self.stats)
+        self._publish_thread = self._publisher_thread()
         self._opened: list = []
+        self._reopen_lock = threading.Lock()
 
-    def _publish(self) -> None:
-        try:
-            self.publisher.run(self.stop_event)
-        except Exception:
-            log.exception("the publish loop failed")
-            self.stop_event.set()
+    def _publisher_thread(self) -> threading.Thread:
+        publisher, stop = self.publisher, self._publish_stop
+
+        def publish() -> None:
+            try:
+                publisher.run(stop)
+            except Exception:
+                log.exception("the publish loop failed")
+                self.stop_event.set()
+
+        return threading.Thread(target=publish, name="sketchd-publish", daemon=True)
 
     def start(self) -> None:
         """Open the sinks (errors here are the user's to fix: raise), then start the threads."""
@@ -155,9 +279,62 @@ class Daemon:
         while not self.stop_event.wait(0.2):
             pass
 
+    def reopen(self, config: Config, camera: bool = False, output: bool = False) -> None:
+        """Reopen the camera and/or the output for a changed config; the rest keeps running.
+        The publish loop goes on through a camera change (the placeholder shows meanwhile)."""
+        with self._reopen_lock:
+            self.config = config
+            if camera:
+                self._reopen_camera(config)
+            if output:
+                self._reopen_output(config)
+
+    def _reopen_camera(self, config: Config) -> None:
+        if self._make_source is None:
+            log.warning("config: camera settings changed; restart sketchd to apply them")
+            return
+        log.info("config: camera settings changed; reopening the camera")
+        self._capture_stop.set()
+        self.capture.join(2.0)  # a stuck read ends by itself; the thread is a daemon
+        self._capture_stop = threading.Event()
+        self.source = self._make_source(config.camera)
+        self.capture = Capture(self.source, self.mailbox, self._capture_stop, self.stats)
+        self.capture.start()
+
+    def _reopen_output(self, config: Config) -> None:
+        out = config.output
+        log.info("config: output settings changed; reopening the output (%dx%d @ %d fps)",
+                 out.width, out.height, out.fps)  # fmt: skip
+        self._publish_stop.set()
+        self._publish_thread.join(2.0)
+        pacer = None
+        if self._make_sinks is not None:
+            for sink in reversed(self._opened):
+                try:
+                    sink.close()
+                except Exception:
+                    log.exception("closing %s failed", getattr(sink, "name", sink))
+            self._opened.clear()
+            self.sinks, pacer = self._make_sinks(config)
+            for sink in self.sinks:
+                log.info("output: %s", sink.open())
+                self._opened.append(sink)
+        with self.controller._lock:
+            settings = self.publisher.settings
+            self.publisher = Publisher(
+                self.mailbox, self.sinks, settings, out.width, out.height, out.fps,
+                self.stats, pacer=pacer,
+            )  # fmt: skip
+            self.controller.publisher = self.publisher
+        self._publish_stop = threading.Event()
+        self._publish_thread = self._publisher_thread()
+        self._publish_thread.start()
+
     def stop(self, timeout: float = 1.0) -> None:
         """Stop both threads and release camera and virtual camera (within ~``timeout``)."""
         self.stop_event.set()
+        self._publish_stop.set()
+        self._capture_stop.set()
         self.mailbox.close()
         deadline = time.monotonic() + timeout
         if self._publish_thread.is_alive():
@@ -187,14 +364,83 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
     from sketchd.sources import make_source
 
     source = make_source(config.camera)
-    out = config.output
     if output == "null":
         from sketchd.sinks.memory import NullSink
 
-        return Daemon(config, source, [NullSink()])
-    from sketchd.devices import output_device
-    from sketchd.sinks.vcam import VirtualCameraSink
+        return Daemon(config, source, [NullSink()], make_source=make_source)
 
-    device = output_device(output or out.device)
-    vcam = VirtualCameraSink(out.width, out.height, out.fps, device, out.backend)
-    return Daemon(config, source, [vcam], pacer=vcam)
+    def make_sinks(cfg: Config):
+        from sketchd.devices import output_device
+        from sketchd.sinks.vcam import VirtualCameraSink
+
+        out = cfg.output
+        device = output_device(output or out.device)
+        vcam = VirtualCameraSink(out.width, out.height, out.fps, device, out.backend)
+        return [vcam], vcam
+
+    sinks, pacer = make_sinks(config)
+    return Daemon(
+        config, source, sinks, pacer=pacer, make_source=make_source, make_sinks=make_sinks
+    )
+
+
+# ---------------------------------------------------------------- `sketchd run`
+
+
+def camera_override(device: str | None) -> Callable[[Config], Config]:
+    """The --camera option as a function, applied again to every reloaded config."""
+    if device is None:
+        return lambda c: c
+    value: int | str = int(device) if device.isdigit() else device
+    return lambda c: replace(c, camera=replace(c.camera, device=value))
+
+
+def run(
+    config: Config,
+    *,
+    config_path: Path | None = None,
+    overrides: Callable[[Config], Config] = lambda c: c,
+    preset_given: bool = False,
+    output: str | None = None,
+    tray: bool = True,
+) -> int:
+    """The whole daemon: one instance, state restored, control channel, config watcher and
+    (when wanted and possible) the tray. Returns when quit from anywhere."""
+    from sketchd import control
+    from sketchd import reload as reloading
+    from sketchd.sources.camera import check_exists
+
+    lock = control.InstanceLock().acquire()  # raises AlreadyRunning at once
+    stack: list[Callable[[], None]] = [lock.release]
+    try:
+        check_exists(config.camera)
+        daemon = build_daemon(config, output)
+        controller = daemon.controller
+        controller.config_path = config_path
+        controller.overrides = overrides
+        controller.restore(states.load(), preset=not preset_given)
+        controller.listeners.append(states.Saver(controller.saved_state))
+        daemon.install_signal_handlers()
+        stack.append(daemon.stop)
+        daemon.start()
+        try:
+            stack.append(control.serve(controller).close)
+        except SketchdError as e:
+            log.error("control: %s; `sketchd status` and friends will not reach this daemon", e)
+        watcher = reloading.Watcher(reloading.watched_file(config_path), controller.reload)
+        stack.append(watcher.start().stop)
+        if tray:
+            from sketchd import tray as trays
+
+            icon = trays.start(controller)
+            if icon is not None:
+                stack.append(icon.stop)
+        log.info("running: preset %s; Ctrl-C stops", controller.settings.preset)
+        daemon.wait()
+    finally:
+        for undo in reversed(stack):
+            try:
+                undo()
+            except Exception:
+                log.exception("shutting down: %s failed", getattr(undo, "__qualname__", undo))
+    return 0

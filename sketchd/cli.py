@@ -180,20 +180,17 @@ def _run_args(p):
 
 @_run_args.handler
 def _run(args) -> int:
-    from sketchd.app import build_daemon
-    from sketchd.sources.camera import check_exists
+    from sketchd import app
+    from sketchd.config.loader import resolve_path
 
-    cfg = _live_config(args)
-    check_exists(cfg.camera)
-    daemon = build_daemon(cfg, args.output)
-    daemon.install_signal_handlers()
-    try:
-        daemon.start()
-        log.info("running: preset %s; Ctrl-C stops", cfg.preset)
-        daemon.wait()
-    finally:
-        daemon.stop()
-    return 0
+    return app.run(
+        _live_config(args),
+        config_path=resolve_path(args.config),
+        overrides=app.camera_override(args.camera),
+        preset_given=args.preset is not None,
+        output=args.output,
+        tray=not args.no_tray,
+    )
 
 
 @command("preview", "show the camera and its sketch side by side in a window")
@@ -263,6 +260,127 @@ def _bench(args) -> int:
         raise UsageError(str(e)) from None
     frames = args.frames or (6 if args.quick else 200)
     print(bench.run(sizes, frames, fidelity=not args.quick).markdown())
+    return 0
+
+
+# ---------------------------------------------------------------- talking to the running daemon
+
+
+def _daemon(cmd: str, **args):
+    from sketchd import control
+
+    return control.request(cmd, **args)
+
+
+def _on_off(p) -> None:
+    p.add_argument("state", choices=("on", "off"))
+
+
+def _print_settings(r: dict) -> None:
+    flags = [name for name in ("bypass", "privacy", "mirror") if r.get(name)]
+    print(f"preset {r['preset']}" + (f" ({', '.join(flags)} on)" if flags else ""))
+
+
+@command("preset", "switch the running daemon to a preset")
+def _preset_args(p):
+    p.add_argument("name", help="a preset name (`sketchd presets` lists them)")
+
+
+@_preset_args.handler
+def _preset(args) -> int:
+    _print_settings(_daemon("preset", name=args.name))
+    return 0
+
+
+@command("next", "switch the running daemon to the next preset")
+def _next_args(p):
+    pass
+
+
+@_next_args.handler
+def _next(args) -> int:
+    _print_settings(_daemon("next"))
+    return 0
+
+
+def _toggle_command(name: str, help_text: str) -> None:
+    def add(p):
+        _on_off(p)
+
+    def handler(args) -> int:
+        _print_settings(_daemon(name, on=args.state == "on"))
+        return 0
+
+    command(name, help_text)(add).handler(handler)
+
+
+_toggle_command("bypass", "publish the camera unfiltered (on) or sketched (off)")
+_toggle_command("privacy", "publish a 'camera off' card (on) instead of the camera (off)")
+_toggle_command("mirror", "flip what the call sees left-right")
+
+
+@command("snapshot", "save the picture the call sees now as a PNG")
+def _snapshot_args(p):
+    pass
+
+
+@_snapshot_args.handler
+def _snapshot(args) -> int:
+    print(_daemon("snapshot")["path"])
+    return 0
+
+
+@command("reload", "make the running daemon read its config file again")
+def _reload_args(p):
+    pass
+
+
+@_reload_args.handler
+def _reload(args) -> int:
+    r = _daemon("reload")
+    print(f"reloaded: {', '.join(r['changed']) or 'nothing changed'}; preset {r['preset']}")
+    return 0
+
+
+@command("status", "what the running daemon is doing")
+def _status_args(p):
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
+
+
+@_status_args.handler
+def _status(args) -> int:
+    s = _daemon("status")
+    if args.json:
+        import json
+
+        print(json.dumps(s, indent=1))
+        return 0
+    flags = [name for name in ("bypass", "privacy", "mirror") if s.get(name)]
+    up = int(s["uptime"])
+    camera = s["camera"] + (f" ({s['camera_desc']})" if s.get("camera_desc") else "")
+    if s.get("camera_error") and s["camera"] != "live":
+        camera += f": {s['camera_error']}"
+    print(f"sketchd running (pid {s['pid']})")
+    print(f"  preset:    {s['preset']}" + (f" ({', '.join(flags)} on)" if flags else ""))
+    print(f"  camera:    {camera}")
+    print(f"  output:    {s['fps']:g} fps, {s['published']} frames published")
+    if s.get("output_error"):
+        print(f"  output error: {s['output_error']}")
+    print(f"  uptime:    {up // 3600}:{up // 60 % 60:02d}:{up % 60:02d}")
+    print(f"  config:    {s.get('config') or 'built-in defaults'}")
+    print(f"  log:       {s['log']}")
+    return 0
+
+
+@command("quit", "stop the running daemon")
+def _quit_args(p):
+    pass
+
+
+@_quit_args.handler
+def _quit(args) -> int:
+    _daemon("quit")
+    print("sketchd is stopping")
     return 0
 
 

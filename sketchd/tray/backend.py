@@ -1,0 +1,188 @@
+"""The pystray adapter: the menu model on screen, clicks to the controller.
+
+Imported only when a tray is really wanted: pystray picks and loads its backend at import time,
+and its xorg backend connects to X right there. The backend is chosen first (tray/__init__.py)
+and handed to pystray through PYSTRAY_BACKEND.
+
+Threads: pystray's loop runs in the "sketchd-tray" thread, never the main one, so the main
+thread keeps Python's signal handling (pystray resets SIGINT when run from the main thread).
+Clicks are carried out one at a time in a worker thread so a slow snapshot never freezes the
+menu; pystray's gtk/appindicator calls from other threads are queued to its loop (idle_add).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sketchd.errors import ConfigError, SketchdError
+from sketchd.tray import icon as icons
+from sketchd.tray import model
+from sketchd.tray.actions import Actions
+
+log = logging.getLogger(__name__)
+
+REFRESH = 1.0  # seconds between looks at fps and camera state
+FPS_STEP = 3  # redraw the menu for an fps change of at least this much (no flicker at 29↔30)
+
+
+class Tray:
+    def __init__(self, controller, backend: str, actions: Actions | None = None):
+        self.controller = controller
+        self.backend = backend
+        self.actions = actions or Actions(controller)
+        self._icon = None
+        self._view: model.View | None = None
+        self._icon_key: tuple | None = None
+        self._ready = threading.Event()
+        self._failed: str | None = None
+        self._stop = threading.Event()
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="sketchd-tray-action")
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sketchd-tray", daemon=True)
+
+    # -- life
+    def start(self, timeout: float = 10.0) -> bool:
+        """Show the icon. False (logged) when this desktop cannot show one."""
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            self._failed = self._failed or f"the tray did not come up within {timeout:g} s"
+        if self._failed:
+            log.warning("tray: %s; running without a tray icon", self._failed)
+            return False
+        self.controller.listeners.append(self.refresh)
+        self.controller.notices.append(self.notify)
+        threading.Thread(target=self._poll, name="sketchd-tray-poll", daemon=True).start()
+        return True
+
+    def _run(self) -> None:
+        os.environ["PYSTRAY_BACKEND"] = self.backend
+        try:
+            import pystray
+
+            self._view = self._current_view()
+            self._icon = pystray.Icon(
+                "sketchd",
+                self._image(self._view),
+                model.tooltip(self._view),
+                pystray.Menu(self._menu_items),
+            )
+            log.info("tray: %s backend", self.backend)
+            self._icon.run(setup=self._setup)
+        except Exception as e:  # no X, no bus, a missing typelib …
+            self._failed = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            log.debug("tray: failed", exc_info=True)
+        finally:
+            self._ready.set()
+
+    def _setup(self, icon) -> None:
+        icon.visible = True
+        self._ready.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.refresh in self.controller.listeners:
+            self.controller.listeners.remove(self.refresh)
+        if self.notify in self.controller.notices:
+            self.controller.notices.remove(self.notify)
+        if self._icon is not None:
+            try:
+                self._icon.stop()
+            except Exception:
+                log.debug("tray: stop failed", exc_info=True)
+        self._thread.join(2.0)
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    # -- state → screen
+    def _current_view(self) -> model.View:
+        return model.view_from_status(self.controller.status(), self.actions.autostart_enabled())
+
+    def _image(self, v: model.View):
+        index = v.presets.index(v.preset) if v.preset in v.presets else 0
+        return icons.draw(model.icon_kind(v), index)
+
+    def _menu_items(self):
+        import pystray
+
+        v = self._view or self._current_view()
+        out = []
+        for it in model.items(v):
+            if it.kind == "separator":
+                out.append(pystray.Menu.SEPARATOR)
+                continue
+            out.append(
+                pystray.MenuItem(
+                    it.text,
+                    self._on_click(it.id),
+                    checked=(lambda _i, c=it.checked: c) if it.kind in ("check", "radio") else None,
+                    radio=it.kind == "radio",
+                    enabled=it.enabled,
+                    default=it.default,
+                )
+            )
+        return out
+
+    def refresh(self, periodic: bool = False) -> None:
+        """Redraw icon, tooltip and menu if what they show changed."""
+        if self._icon is None:
+            return
+        with self._lock:
+            v = self._current_view()
+            old = self._view
+            if old is not None and periodic:
+                same_but_fps = v == model.View(**{**vars(old), "fps": v.fps})
+                if same_but_fps and abs(v.fps - old.fps) < FPS_STEP:
+                    return
+            if v == old:
+                return
+            self._view = v
+            key = (model.icon_kind(v), v.preset)
+            if key != self._icon_key:
+                self._icon_key = key
+                self._icon.icon = self._image(v)
+            self._icon.title = model.tooltip(v)
+            self._icon.update_menu()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(REFRESH):
+            try:
+                self.refresh(periodic=True)
+            except Exception:
+                log.exception("tray: refresh failed")
+
+    # -- clicks
+    def _on_click(self, item_id: str):
+        def action(_icon, _item) -> None:
+            self._worker.submit(self._activate, item_id)
+
+        return action
+
+    def _activate(self, item_id: str) -> None:
+        log.info("tray: %s", item_id)
+        try:
+            message = model.activate(item_id, self.controller, self._view, self.actions)
+        except ConfigError:
+            return  # the reload already logged every problem and showed the first
+        except SketchdError as e:
+            log.warning("tray: %s: %s", item_id, e)
+            message = str(e)
+        except Exception as e:
+            log.exception("tray: %s failed", item_id)
+            message = f"{item_id} failed: {e}"
+        if item_id == "autostart":
+            self.refresh()
+        if message:
+            self.notify("sketchd", message)
+
+    def notify(self, title: str, message: str) -> None:
+        """A desktop notification; never fatal (no notification daemon is common)."""
+        log.info("notification: %s: %s", title, message)
+        icon = self._icon
+        if icon is None or not getattr(icon, "HAS_NOTIFICATION", False):
+            return
+        try:
+            icon.notify(message, title)
+        except Exception as e:
+            log.warning("tray: notification failed (%s): %s", e, message)
