@@ -384,6 +384,38 @@ def _quit(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- autostart
+
+
+@command("autostart", "start sketchd at login: enable, disable or show status")
+def _autostart_args(p):
+    p.add_argument("action", choices=("enable", "disable", "status"))
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--xdg", dest="mechanism", action="store_const", const="xdg",
+                     help="Linux: an XDG autostart entry (the default)")  # fmt: skip
+    how.add_argument("--systemd", dest="mechanism", action="store_const", const="systemd",
+                     help="Linux: a systemd user unit")  # fmt: skip
+
+
+@_autostart_args.handler
+def _autostart(args) -> int:
+    from sketchd.platform import autostart
+
+    if args.action == "status":
+        found = autostart.status()
+        if args.mechanism:
+            found = [s for s in found if s.mechanism == args.mechanism]
+        active = [s.mechanism for s in found if s.enabled]
+        for s in found:
+            print(s.describe())
+        print(f"active: {', '.join(active)}" if active else "active: none")
+        return 0
+    change = autostart.enable if args.action == "enable" else autostart.disable
+    for s in change(args.mechanism):
+        print(s.describe())
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 

@@ -46,3 +46,9 @@ def snapshot_dir(configured: str = "auto") -> Path:
 def default_config_file() -> Path:
     """The commented default config shipped inside the package."""
     return Path(__file__).parent / "data" / "sketchd.yaml"
+
+
+def user_config_root() -> Path:
+    """The per-user config root itself, not sketchd's folder in it: ~/.config on Linux
+    (XDG_CONFIG_HOME honoured). XDG autostart entries and systemd user units live under it."""
+    return Path(platformdirs.user_config_dir())
