@@ -416,6 +416,27 @@ def _autostart(args) -> int:
     return 0
 
 
+@command("doctor", "check the camera, virtual camera, tray, config and autostart")
+def _doctor_args(p):
+    _config_arg(p)
+    p.add_argument("--camera", metavar="DEV", help="camera: index, /dev/videoN, or 'demo'")
+    p.add_argument("--output", metavar="DEV", help="virtual camera device to check")
+    p.add_argument("--camera-timeout", type=float, default=5.0, metavar="S",
+                   help="seconds to wait for the camera's first frame (default 5)")  # fmt: skip
+
+
+@_doctor_args.handler
+def _doctor(args) -> int:
+    from sketchd import doctor
+
+    camera = _device(args.camera) if args.camera is not None else None
+    checks = doctor.run_checks(
+        config_path=args.config, camera=camera, output=args.output, timeout=args.camera_timeout
+    )
+    print(doctor.report(checks))
+    return 0 if doctor.run_can_work(checks) else 1
+
+
 # ---------------------------------------------------------------- entry point
 
 
