@@ -26,6 +26,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -234,7 +235,7 @@ class Server:
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
-        sock.listen(16)
+        sock.listen(socket.SOMAXCONN)
         sock.settimeout(0.5)
         self._sock = sock
         self._thread = threading.Thread(target=self._serve, name="sketchd-control", daemon=True)
@@ -283,6 +284,8 @@ class Server:
     def close(self) -> None:
         self._closing.set()
         if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
             self._sock.close()
             self._sock = None
         if self._thread is not None:
@@ -357,7 +360,7 @@ def _unix_request(path: Path, req: dict, timeout: float) -> Any:
     sock.settimeout(timeout)
     with sock:
         try:
-            sock.connect(str(path))
+            _connect(sock, path, timeout)
         except (FileNotFoundError, ConnectionRefusedError):
             raise NotRunning(
                 "sketchd is not running (start it with `sketchd run`, or from the menu)"
@@ -384,6 +387,20 @@ def _unix_request(path: Path, req: dict, timeout: float) -> Any:
         return json.loads(data.split(b"\n", 1)[0])
     except ValueError:
         raise SketchdError("sketchd sent a reply that is not JSON") from None
+
+
+def _connect(sock: socket.socket, path: Path, timeout: float) -> None:
+    """Connect, waiting while the daemon's backlog is full (EAGAIN on a Unix socket): busy
+    clients hold their slot for at most ``TIMEOUT`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sock.connect(str(path))
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise SketchdError(f"sketchd is busy: no answer within {timeout:g} s") from None
+            time.sleep(0.05)
 
 
 def serve(controller):

@@ -1,0 +1,108 @@
+"""One daemon per user: a second `sketchd run` exits at once; commands without a daemon say so."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+RUN = ["run", "--no-tray", "--camera", "demo", "--output", "null"]
+
+
+def sketchd(env, *args, timeout=30):
+    return subprocess.run(
+        [sys.executable, "-m", "sketchd", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def daemon(home, sketchd_env):
+    with (home / "daemon.log").open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sketchd", *RUN], env=sketchd_env, stdout=out, stderr=out
+        )
+    end = time.monotonic() + 60
+    while sketchd(sketchd_env, "status").returncode != 0:
+        assert proc.poll() is None, (home / "daemon.log").read_text()
+        assert time.monotonic() < end, "the daemon did not come up"
+        time.sleep(0.2)
+    yield proc
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+
+
+def test_a_second_daemon_exits_at_once_naming_the_first(daemon, sketchd_env):
+    t0 = time.monotonic()
+    r = sketchd(sketchd_env, *RUN)
+    took = time.monotonic() - t0
+    assert r.returncode == 1
+    assert f"sketchd is already running (pid {daemon.pid})" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert took < 10, f"took {took:.1f} s"  # the interpreter and numpy dominate
+    st = json.loads(sketchd(sketchd_env, "status", "--json").stdout)
+    assert st["pid"] == daemon.pid and daemon.poll() is None  # the first one is unharmed
+
+
+def test_status_shows_what_the_issue_asks(daemon, sketchd_env):
+    r = sketchd(sketchd_env, "status")
+    assert r.returncode == 0, r.stderr
+    for label in ("preset:", "camera:", "fps", "frames published", "uptime:", "log:"):
+        assert label in r.stdout
+    assert f"pid {daemon.pid}" in r.stdout
+
+
+def test_after_a_crash_a_new_daemon_starts(daemon, sketchd_env, home):
+    daemon.kill()  # no clean-up at all: the lock goes with the process, the socket stays
+    daemon.wait()
+    with (home / "second.log").open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sketchd", *RUN], env=sketchd_env, stdout=out, stderr=out
+        )
+    try:
+        end = time.monotonic() + 60
+        while sketchd(sketchd_env, "status").returncode != 0:
+            assert proc.poll() is None, (home / "second.log").read_text()
+            assert time.monotonic() < end
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status",),
+        ("preset", "ink"),
+        ("next",),
+        ("bypass", "on"),
+        ("privacy", "off"),
+        ("mirror", "on"),
+        ("snapshot",),
+        ("reload",),
+        ("quit",),
+    ],
+)
+def test_without_a_daemon_every_command_says_so(home, sketchd_env, args):
+    r = sketchd(sketchd_env, *args)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (
+        "sketchd: error: sketchd is not running (start it with `sketchd run`, or from the menu)"
+    )
+
+
+def test_the_socket_is_the_users_alone(daemon, sketchd_env):
+    run = os.path.join(sketchd_env["XDG_RUNTIME_DIR"], "sketchd")
+    assert os.stat(run).st_mode & 0o777 == 0o700
+    assert os.stat(os.path.join(run, "control.sock")).st_mode & 0o777 == 0o600
+    assert os.stat(os.path.join(run, "sketchd.pid")).st_mode & 0o777 == 0o600

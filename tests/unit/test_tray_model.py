@@ -1,0 +1,284 @@
+"""The tray without a GUI: the menu model, the icons, the backend choice, and that pystray is
+never imported unless a tray is really wanted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sketchd.errors import SketchdError
+from sketchd.tray import choose_backend, icon, model
+
+PRESETS = ("pencil", "colour_pencil", "cartoon")
+
+
+def view(**kw) -> model.View:
+    base = dict(preset="pencil", presets=PRESETS, fps=30.0, camera="live")
+    return model.View(**{**base, **kw})
+
+
+def test_menu_top_to_bottom():
+    items = model.items(view())
+    texts = [i.text for i in items if i.kind != "separator"]
+    assert texts == [
+        "Pencil · 30 fps",
+        "Pencil",
+        "Colour pencil",
+        "Cartoon",
+        "Bypass (unfiltered camera)",
+        "Privacy (camera off card)",
+        "Mirror",
+        "Snapshot",
+        "Preview window",
+        "Open config file",
+        "Reload config",
+        "Start at login",
+        "Quit",
+    ]
+    assert items[0].kind == "label" and not items[0].enabled
+    assert [i.kind for i in items].count("separator") == 4
+
+
+def test_presets_are_radio_items_in_config_order_with_the_active_one_checked():
+    items = [i for i in model.items(view(preset="cartoon")) if i.kind == "radio"]
+    assert [i.id for i in items] == ["preset:pencil", "preset:colour_pencil", "preset:cartoon"]
+    assert [i.checked for i in items] == [False, False, True]
+
+
+@pytest.mark.parametrize("flag", ["bypass", "privacy", "mirror"])
+def test_toggles_are_check_items_that_follow_the_state(flag):
+    off = {i.id: i for i in model.items(view())}
+    on = {i.id: i for i in model.items(view(**{flag: True}))}
+    assert off[flag].kind == "check" and not off[flag].checked
+    assert on[flag].checked
+
+
+@pytest.mark.parametrize(
+    ("autostart", "enabled", "checked"),
+    [(None, False, False), (False, True, False), (True, True, True)],
+)
+def test_start_at_login_is_disabled_until_autostart_exists(autostart, enabled, checked):
+    item = {i.id: i for i in model.items(view(autostart=autostart))}["autostart"]
+    assert (item.enabled, item.checked) == (enabled, checked)
+
+
+@pytest.mark.parametrize(
+    ("kw", "line", "kind"),
+    [
+        ({}, "Pencil · 30 fps", "preset"),
+        ({"preset": "colour_pencil", "fps": 29.6}, "Colour pencil · 30 fps", "preset"),
+        ({"bypass": True}, "Bypass (unfiltered) · 30 fps", "bypass"),
+        ({"privacy": True}, "Privacy · camera off", "privacy"),
+        ({"privacy": True, "camera": "lost"}, "Privacy · camera off", "privacy"),
+        ({"camera": "lost", "fps": 30}, "Camera unavailable · 30 fps", "lost"),
+        ({"camera": "lost", "bypass": True}, "Camera unavailable · 30 fps", "lost"),
+        ({"camera": "starting"}, "Starting camera…", "preset"),
+    ],
+)
+def test_state_line_and_icon(kw, line, kind):
+    v = view(**kw)
+    assert model.state_line(v) == line
+    assert model.icon_kind(v) == kind
+    assert model.tooltip(v) == f"sketchd: {line}"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"), [("pencil", "Pencil"), ("colour_pencil", "Colour pencil"), ("a-b", "A b")]
+)
+def test_preset_titles(name, shown):
+    assert model.title(name) == shown
+
+
+def test_view_from_a_controller_status():
+    status = {
+        "preset": "ink",
+        "presets": ["pencil", "ink"],
+        "fps": 24.9,
+        "camera": "lost",
+        "bypass": False,
+        "privacy": True,
+        "mirror": True,
+    }
+    v = model.view_from_status(status, autostart=False)
+    assert v == model.View("ink", ("pencil", "ink"), 24.9, "lost", False, True, True, False)
+
+
+class FakeController:
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, *args))
+            if name == "snapshot":
+                return "/pics/s.png"
+            if name == "reload":
+                return {"changed": ["presets"], "preset": "pencil"}
+            return None
+
+        return call
+
+
+class FakeActions:
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def preview(self):
+        self.calls.append(("preview",))
+
+    def open_config(self):
+        self.calls.append(("open_config",))
+        return "Created /c.yaml with the defaults"
+
+    def set_autostart(self, on):
+        self.calls.append(("autostart", on))
+
+
+@pytest.mark.parametrize(
+    ("item", "v", "call", "message"),
+    [
+        ("preset:cartoon", {}, ("set_preset", "cartoon"), None),
+        ("bypass", {}, ("set_bypass", True), None),
+        ("bypass", {"bypass": True}, ("set_bypass", False), None),
+        ("privacy", {}, ("set_privacy", True), None),
+        ("mirror", {"mirror": True}, ("set_mirror", False), None),
+        ("snapshot", {}, ("snapshot",), "Snapshot saved: /pics/s.png"),
+        ("reload", {}, ("reload",), "Config reloaded (presets)"),
+        ("quit", {}, ("quit",), None),
+    ],
+)
+def test_each_item_calls_the_controller(item, v, call, message):
+    c, a = FakeController(), FakeActions()
+    assert model.activate(item, c, view(**v), a) == message
+    assert c.calls == [call] and a.calls == []
+
+
+@pytest.mark.parametrize(
+    ("item", "v", "call"),
+    [
+        ("preview", {}, ("preview",)),
+        ("open_config", {}, ("open_config",)),
+        ("autostart", {"autostart": False}, ("autostart", True)),
+        ("autostart", {"autostart": True}, ("autostart", False)),
+    ],
+)
+def test_desktop_items_go_to_the_actions(item, v, call):
+    c, a = FakeController(), FakeActions()
+    model.activate(item, c, view(**v), a)
+    assert a.calls == [call] and c.calls == []
+
+
+def test_an_unknown_item_is_a_bug_not_a_silent_no_op():
+    with pytest.raises(ValueError, match="unknown menu item"):
+        model.activate("nope", FakeController(), view(), FakeActions())
+
+
+# -- icons
+
+
+def test_each_state_has_its_own_icon():
+    imgs = {k: icon.draw(k).tobytes() for k in ("preset", "bypass", "privacy", "lost")} | {
+        f"preset{i}": icon.draw("preset", i).tobytes() for i in range(1, 4)
+    }
+    assert len(set(imgs.values())) == len(imgs)
+    img = icon.draw("privacy", size=22)
+    assert img.size == (22, 22) and img.mode == "RGBA"
+    with pytest.raises(ValueError, match="unknown icon kind"):
+        icon.draw("sad")
+
+
+# -- backend choice
+
+
+def typelibs(*present):
+    return lambda ns, version: ns in present
+
+
+DESKTOP = {"DISPLAY": ":1", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}
+
+
+@pytest.mark.parametrize(
+    ("env", "libs", "platform", "backend", "why"),
+    [
+        (DESKTOP, ("Gtk", "AyatanaAppIndicator3"), "linux", "appindicator", "AppIndicator"),
+        (DESKTOP, ("Gtk", "AppIndicator3"), "linux", "appindicator", "AppIndicator"),
+        (DESKTOP, ("Gtk",), "linux", "gtk", "no AppIndicator typelib"),
+        (DESKTOP, (), "linux", None, "PyGObject"),
+        ({"DBUS_SESSION_BUS_ADDRESS": "x"}, ("Gtk",), "linux", None, "no display"),
+        ({"DISPLAY": ":1"}, ("Gtk",), "linux", None, "no D-Bus session bus"),
+        ({**DESKTOP, "PYSTRAY_BACKEND": "xorg"}, ("Gtk",), "linux", "gtk", ""),
+        (
+            {**DESKTOP, "PYSTRAY_BACKEND": "gtk"},
+            ("Gtk", "AyatanaAppIndicator3"),
+            "linux",
+            "gtk",
+            "PYSTRAY_BACKEND",
+        ),
+        ({}, (), "win32", "win32", ""),
+        ({}, (), "darwin", "darwin", ""),
+    ],
+)
+def test_backend_choice(env, libs, platform, backend, why):
+    got, reason = choose_backend(env, platform, typelibs(*libs))
+    assert got == backend
+    assert why in reason
+
+
+def test_the_bus_may_be_found_by_its_socket(tmp_path):
+    (tmp_path / "bus").touch()
+    env = {"DISPLAY": ":1", "XDG_RUNTIME_DIR": str(tmp_path)}
+    assert choose_backend(env, "linux", typelibs("Gtk"))[0] == "gtk"
+
+
+def test_pystray_is_not_imported_without_a_tray():
+    # pystray picks its backend at import and its xorg backend connects to X there
+    code = (
+        "import sys, threading, sketchd.cli, sketchd.app, sketchd.tray, sketchd.tray.model\n"
+        "from sketchd.tray import start\n"
+        "class C:\n"
+        "    listeners = []\n"
+        "assert start(C()) is None\n"
+        "assert 'pystray' not in sys.modules, 'pystray imported'\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "running headless" in r.stderr and "no display" in r.stderr
+
+
+def test_actions_without_autostart_show_the_item_disabled(monkeypatch):
+    from sketchd.tray import actions
+
+    monkeypatch.setattr(actions, "load_autostart", lambda: None)
+    a = actions.Actions(FakeController())
+    assert a.autostart_enabled() is None
+    assert "not available" in a.set_autostart(True)
+
+
+def test_open_config_creates_the_file_from_the_defaults(home, monkeypatch):
+    from sketchd import paths
+    from sketchd.tray import actions
+
+    opened = []
+    monkeypatch.setattr(actions, "open_with_desktop", opened.append)
+    c = FakeController()
+    c.config_path = None
+    a = actions.Actions(c, autostart=False)
+    assert "Created" in a.open_config()
+    assert paths.config_file().read_bytes() == paths.default_config_file().read_bytes()
+    assert opened == [paths.config_file()]
+    assert a.open_config() is None  # exists now: opened, not rewritten
+
+
+def test_open_with_desktop_reports_a_missing_opener(monkeypatch):
+    from sketchd.tray import actions
+
+    def fail(argv):
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(actions, "_spawn", fail)
+    monkeypatch.setattr(actions.sys, "platform", "linux")
+    with pytest.raises(SketchdError, match="cannot open"):
+        actions.open_with_desktop(__import__("pathlib").Path("/x.yaml"))
