@@ -269,14 +269,12 @@ def _pyvirtualcam(cfg, platform: str) -> Check:
         "install OBS Studio 26 or later (https://obsproject.com), click 'Start Virtual Camera' "
         f"once, then quit OBS; see {guide}"
     )
-    if importlib.util.find_spec("pyvirtualcam") is None:
-        return Check(
-            "virtual camera", False, "pyvirtualcam is not installed", "pip install sketchd"
-        )
-    backend = None if cfg.output.backend == "auto" else cfg.output.backend
     try:
         import pyvirtualcam
-
+    except ImportError:
+        return Check("virtual camera", False, "pyvirtualcam is missing", "pip install sketchd")
+    backend = None if cfg.output.backend == "auto" else cfg.output.backend
+    try:
         with pyvirtualcam.Camera(width=64, height=48, fps=5, backend=backend) as cam:
             return Check("virtual camera", True, f"{cam.backend}: {cam.device}")
     except Exception as e:

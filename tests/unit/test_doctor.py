@@ -1,0 +1,259 @@
+"""`sketchd doctor` on fake sysfs and module data: the real parsing in linux_v4l2 reads a
+temporary /sys tree; the camera is the demo scene; the tray probe and pyvirtualcam are faked."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from sketchd import doctor
+from sketchd.platform import linux_v4l2
+
+NO_DISPLAY = {"XDG_RUNTIME_DIR": "/nonexistent"}
+
+
+class FakeSys:
+    """A /sys/class/video4linux, /sys/module/v4l2loopback and /dev made of plain files."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.sys_class = root / "sys" / "class" / "video4linux"
+        self.module = root / "sys" / "module" / "v4l2loopback"
+        self.dev = root / "dev"
+        self.sys_class.mkdir(parents=True)
+        self.dev.mkdir()
+
+    def loopback(self, nr: int, name: str) -> str:
+        real = self.root / "sys" / "devices" / "virtual" / "video4linux" / f"video{nr}"
+        real.mkdir(parents=True)
+        (real / "name").write_text(name + "\n")
+        (real / "max_openers").write_text("10\n")
+        (self.sys_class / f"video{nr}").symlink_to(real)
+        (self.dev / f"video{nr}").write_text("")
+        return str(self.dev / f"video{nr}")
+
+    def webcam(self, nr: int, name: str) -> str:
+        real = self.root / "sys" / "devices" / "pci0000:00" / "usb1" / "video4linux" / f"video{nr}"
+        real.mkdir(parents=True)
+        (real / "name").write_text(name + "\n")
+        (self.sys_class / f"video{nr}").symlink_to(real)
+        (self.dev / f"video{nr}").write_text("")
+        return str(self.dev / f"video{nr}")
+
+    def load(self, **params: str) -> None:
+        (self.module / "parameters").mkdir(parents=True)
+        for key, value in params.items():
+            (self.module / "parameters" / key).write_text(value + "\n")
+
+
+@pytest.fixture
+def fake_sys(tmp_path, monkeypatch, home) -> FakeSys:
+    fake = FakeSys(tmp_path / "root")
+    orig_list, orig_loaded = linux_v4l2.list_devices, linux_v4l2.module_loaded
+    orig_params, orig_excl = linux_v4l2.module_params, linux_v4l2.exclusive_caps_for
+    monkeypatch.setattr(
+        linux_v4l2, "list_devices", lambda *a, **k: orig_list(fake.sys_class, str(fake.dev))
+    )
+    monkeypatch.setattr(linux_v4l2, "module_loaded", lambda m=fake.module: orig_loaded(m))
+    monkeypatch.setattr(linux_v4l2, "module_params", lambda m=fake.module: orig_params(m))
+    monkeypatch.setattr(linux_v4l2, "exclusive_caps_for", lambda d, m=fake.module: orig_excl(d, m))
+    return fake
+
+
+def checks(**kw) -> dict[str, doctor.Check]:
+    kw.setdefault("camera", "demo")
+    kw.setdefault("platform", "linux")
+    kw.setdefault("env", NO_DISPLAY)
+    found = doctor.run_checks(**kw)
+    return {c.name: c for c in found} | {"_all": found}  # type: ignore[dict-item]
+
+
+def test_a_labelled_loopback_with_exclusive_caps_is_all_green(fake_sys):
+    fake_sys.load(devices="2", video_nr="10,11", exclusive_caps="Y,Y", card_label="x")
+    out = fake_sys.loopback(10, "Sketch Camera")
+    fake_sys.loopback(11, "Fake Webcam")
+    got = checks()
+    assert got["config"].ok and got["camera"].ok and "demo" in got["camera"].summary
+    assert got["v4l2loopback"].ok and "exclusive_caps=Y,Y" in got["v4l2loopback"].summary
+    assert got["virtual camera"].ok and got["virtual camera"].summary.startswith(out)
+    assert got["exclusive_caps"].ok
+    assert doctor.run_can_work(got["_all"])
+    assert doctor.report(got["_all"]).endswith("→ `sketchd run` can work")
+
+
+def test_no_module_fails_with_the_modprobe_command(fake_sys):
+    got = checks()
+    assert not got["v4l2loopback"].ok
+    assert got["v4l2loopback"].fix.startswith(doctor.MODPROBE)
+    assert "sudo apt install v4l2loopback-dkms" in got["v4l2loopback"].fix
+    assert not got["virtual camera"].ok and got["virtual camera"].fix == doctor.MODPROBE
+    assert not doctor.run_can_work(got["_all"])
+    text = doctor.report(got["_all"])
+    assert re.search(r"^✗ v4l2loopback +the v4l2loopback kernel module is not loaded$", text, re.M)
+    assert f"fix: {doctor.MODPROBE}" in text
+    assert text.endswith("cannot work until this is fixed: v4l2loopback, virtual camera")
+
+
+def test_an_output_that_is_a_webcam_is_refused(fake_sys):
+    fake_sys.load(video_nr="10", exclusive_caps="Y")
+    loop = fake_sys.loopback(10, "Sketch Camera")
+    cam = fake_sys.webcam(0, "Integrated Camera")
+    got = checks(output=cam)
+    bad = got["virtual camera"]
+    assert not bad.ok and bad.required
+    assert f'{cam} is not a v4l2loopback device ("Integrated Camera")' in bad.summary
+    assert bad.fix == f"sketchd run --output {loop}"
+
+
+def test_an_output_that_does_not_exist(fake_sys):
+    fake_sys.load(video_nr="10", exclusive_caps="Y")
+    fake_sys.loopback(10, "Sketch Camera")
+    bad = checks(output="/dev/video99")["virtual camera"]
+    assert not bad.ok and bad.summary == "/dev/video99: no such device"
+
+
+def test_exclusive_caps_off_warns_but_run_works(fake_sys):
+    fake_sys.load(video_nr="10", exclusive_caps="N")
+    fake_sys.loopback(10, "Sketch Camera")
+    got = checks()
+    warn = got["exclusive_caps"]
+    assert not warn.ok and not warn.required and "Chrome, Zoom" in warn.summary
+    assert warn.fix == doctor.RELOAD
+    assert doctor.run_can_work(got["_all"])
+    assert "(optional)" in doctor.report(got["_all"])
+
+
+def test_several_loopbacks_none_labelled(fake_sys):
+    fake_sys.load(video_nr="4,5", exclusive_caps="Y,Y")
+    first = fake_sys.loopback(4, "Dummy video device (0x0000)")
+    fake_sys.loopback(5, "OBS Cam")
+    bad = checks()["virtual camera"]
+    assert not bad.ok and 'none is labelled "Sketch Camera"' in bad.summary
+    assert bad.fix.startswith(f"sketchd run --output {first}")
+
+
+def test_one_unlabelled_loopback_is_used_with_a_label_warning(fake_sys):
+    fake_sys.load(video_nr="4", exclusive_caps="Y")
+    only = fake_sys.loopback(4, "Dummy video device (0x0000)")
+    got = checks()
+    assert got["virtual camera"].ok and got["virtual camera"].summary.startswith(only)
+    assert not got["card label"].ok and not got["card label"].required
+
+
+def test_loaded_module_without_devices(fake_sys):
+    fake_sys.load(devices="0")
+    got = checks()
+    assert not got["loopback devices"].ok and got["loopback devices"].fix == doctor.RELOAD
+
+
+def test_an_invalid_config_lists_every_problem(fake_sys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("camera:\n  fps: 0\n  widht: 3\n")
+    got = checks(config_path=str(bad))
+    c = got["config"]
+    assert not c.ok and c.summary == f"{bad}: 2 problems"
+    assert len(c.details) == 2 and any("fps" in d for d in c.details)
+    assert c.fix == f"edit {bad}, then check it with: sketchd config check {bad}"
+    assert got["camera"].ok  # the other checks still run, on the defaults
+
+
+def test_a_missing_camera_says_how_to_pick_one(fake_sys):
+    got = checks(camera="/dev/video42")
+    assert not got["camera"].ok and "no camera at '/dev/video42'" in got["camera"].summary
+    assert got["camera"].fix.startswith("sketchd devices")
+
+
+@pytest.mark.parametrize(
+    ("env", "libs", "ok", "text"),
+    [
+        ({}, None, False, "no display"),
+        ({"DISPLAY": ":0"}, None, False, "no D-Bus session bus"),
+        ({"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"}, None, False, "PyGObject"),
+        (
+            {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"},
+            {"Gtk": True, "AyatanaAppIndicator3": False, "AppIndicator3": False},
+            False,
+            "sudo apt install gir1.2-ayatanaappindicator3-0.1",
+        ),
+        (
+            {"WAYLAND_DISPLAY": "w", "DBUS_SESSION_BUS_ADDRESS": "unix:x"},
+            {"Gtk": True, "AyatanaAppIndicator3": True, "AppIndicator3": False},
+            True,
+            "AppIndicator",
+        ),
+    ],
+)
+def test_tray_check_never_fails_run(monkeypatch, env, libs, ok, text):
+    monkeypatch.setattr(doctor, "_typelibs", lambda: libs)
+    c = doctor._tray("linux", env)
+    assert c.ok is ok and not c.required
+    assert text in c.summary + c.fix
+
+
+def test_the_tray_probe_does_not_import_pystray_or_gi_here():
+    before = {m for m in sys.modules if m.split(".")[0] in ("pystray", "gi")}
+    doctor._tray("linux", {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"})
+    after = {m for m in sys.modules if m.split(".")[0] in ("pystray", "gi")}
+    assert after == before
+
+
+def test_a_stale_autostart_entry_is_reported(fake_sys, monkeypatch):
+    from sketchd.platform.autostart.xdg import XdgAutostart
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    XdgAutostart(("/gone/venv/bin/python", "-m", "sketchd", "run")).enable()
+    c = checks()["autostart"]
+    assert not c.ok and not c.required and "/gone/venv/bin/python, which is gone" in c.summary
+    assert c.fix.startswith("sketchd autostart enable")
+
+
+def test_autostart_off_is_fine(fake_sys):
+    c = checks()["autostart"]
+    assert c.ok and "autostart enable" in c.summary
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_macos_and_windows_check_pyvirtualcam(monkeypatch, fake_sys, works):
+    fake = types.ModuleType("pyvirtualcam")
+
+    class Camera:
+        def __init__(self, **kw):
+            if not works:
+                raise RuntimeError("'obs' backend: OBS Virtual Camera is not installed")
+            self.backend, self.device = "obs", "OBS Virtual Camera"
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    fake.Camera = Camera
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", fake)
+    got = checks(platform="darwin")
+    assert "v4l2loopback" not in got
+    c = got["virtual camera"]
+    assert c.ok is works
+    if not works:
+        assert "OBS Virtual Camera is not installed" in c.summary
+        assert "packaging/macos/README.md" in c.fix and "Start Virtual Camera" in c.fix
+
+
+def test_cli_doctor_exit_code_and_output(sketchd_env):
+    done = subprocess.run(
+        [sys.executable, "-m", "sketchd", "doctor", "--camera", "demo", "--output", "/dev/null"],
+        capture_output=True,
+        text=True,
+        env=sketchd_env,
+        timeout=120,
+    )
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1  # /dev/null is never a loopback device
+    assert "✓ config" in done.stdout and "✓ camera" in done.stdout
+    assert "✗ virtual camera" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith("→ `sketchd run` cannot work")
