@@ -34,12 +34,15 @@ _NEEDS_QUOTES = re.compile(r"[\s\"'\\;]|^[-@:+!]")
 
 def exec_start(argv: Sequence[str]) -> str:
     """``argv`` as an ExecStart value: systemd splits words on whitespace, honours double
-    quotes and C-style backslash escapes, expands ``%`` specifiers and ``$VARIABLES``; so
-    ``\\`` and ``"`` are escaped, ``%`` and ``$`` doubled, and such words double-quoted."""
+    quotes and C-style backslash escapes, expands ``%`` specifiers everywhere and ``$VARIABLES``
+    in the arguments (not the program path); so ``\\`` and ``"`` are escaped, ``%`` doubled,
+    ``$`` doubled in arguments, and such words double-quoted (checked with systemd-analyze)."""
     reject_control_characters(argv, f"the systemd unit {UNIT}")
     words = []
-    for arg in argv:
-        word = arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+    for i, arg in enumerate(argv):
+        word = arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+        if i:  # $VARIABLES are expanded in the arguments only, not in the program's path
+            word = word.replace("$", "$$")
         if not arg or _NEEDS_QUOTES.search(arg):
             word = f'"{word}"'
         words.append(word)
