@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sketchd.filters import adjust, sketch, toon
+from sketchd.filters import adjust, face, sketch, toon
 
 Frame = np.ndarray
 FrameFn = Callable[[Frame], Frame]
@@ -90,6 +90,11 @@ class FilterSpec:
     # what the filter looks at: "gray" (luma only, so a camera frame may be decoded straight
     # to gray), "colour", or "any" (works on either and keeps what it was given)
     reads: str = "colour"
+    # a filter that follows the picture over time (the face filters smooth what they detect
+    # from frame to frame) also names its per-stream factory: ``stream(**params)`` returns a
+    # frame→frame callable holding that state. ``func`` stays a plain frame→frame function
+    # (one call = a stream of one frame), so every filter can still be called alike
+    stream: Callable[..., FrameFn] | None = None
 
     def defaults(self) -> dict[str, Any]:
         """Each parameter's default, read from the function's own signature (one source)."""
@@ -99,6 +104,9 @@ class FilterSpec:
 
 _BLUR = Param("int", "blur kernel size: wider = softer, thicker strokes", 3, 255, True)
 _DARKNESS = Param("float", "line darkness: >1 darker, <1 lighter", 0.1, 10.0)
+_EVERY = Param("int", "look for faces every this many frames", 1, 60)
+_SPEED = Param("float", "how fast it follows: settles in about 4/speed frames", 0.01, 1.0)
+_HOLD = Param("int", "frames without a face before letting go", 0, 900)
 
 
 FILTERS: dict[str, FilterSpec] = {
@@ -164,6 +172,35 @@ FILTERS: dict[str, FilterSpec] = {
             reads="any",
         ),
         FilterSpec(
+            "autoframe",
+            face.autoframe,
+            "crop and zoom smoothly to keep the face(s) centred",
+            {
+                "margin": Param("float", "room around the faces, in face heights", 0.0, 10.0),
+                "max_zoom": Param("float", "largest zoom (1 = never zoom)", 1.0, 8.0),
+                "every": _EVERY,
+                "speed": _SPEED,
+                "hold": _HOLD,
+            },
+            reads="any",
+            stream=face.Autoframe,
+        ),
+        FilterSpec(
+            "face_colour",
+            face.face_colour,
+            "the face stays in colour, the rest is a pencil sketch",
+            {
+                "blur": _BLUR,
+                "darkness": _DARKNESS,
+                "size": Param("float", "colour region size, relative to the face", 0.5, 4.0),
+                "feather": Param("float", "soft edge, as a fraction of the region", 0.0, 1.0),
+                "every": _EVERY,
+                "speed": _SPEED,
+                "hold": _HOLD,
+            },
+            stream=face.FaceColour,
+        ),
+        FilterSpec(
             "paper_tint",
             adjust.paper_tint,
             "lay the image on tinted paper",
@@ -184,12 +221,19 @@ class Step:
     params: dict[str, Any]
 
     def bind(self) -> FrameFn:
+        """The step's frame→frame callable; a stateful filter gets fresh state each call."""
         spec = FILTERS[self.name]
+        if spec.stream is not None:
+            return spec.stream(**self.params)
         return functools.partial(spec.func, **self.params) if self.params else spec.func
 
 
 def compose(steps: Sequence[Step]) -> FrameFn:
-    """One frame→frame callable that runs ``steps`` in order."""
+    """One frame→frame callable that runs ``steps`` in order.
+
+    Build one per stream: stateful steps (autoframe, face_colour) get fresh state in every
+    chain composed, so a video render, the live loop, a preset switch and a config reload
+    each start anew, and two streams never share a crop."""
     funcs = [s.bind() for s in steps]
     if not funcs:
         return adjust.original
