@@ -81,16 +81,21 @@ class Actions:
 
     # -- Start at login
     def autostart_enabled(self) -> bool | None:
-        """On/off, or None when start-at-login is not available."""
+        """On/off, or None when start-at-login is not available. May run a command (systemctl):
+        call it on start and after a change, not on every redraw."""
         if self.autostart is None:
             return None
         try:
+            if callable(getattr(self.autostart, "is_enabled", None)):
+                return bool(self.autostart.is_enabled())
             st = self.autostart.status()
         except Exception as e:
-            log.debug("autostart status: %s", e)
+            log.warning("autostart: cannot tell whether sketchd starts at login: %s", e)
             return None
         if isinstance(st, bool):
             return st
+        if isinstance(st, list | tuple):
+            return any(getattr(s, "enabled", False) for s in st)
         return bool(getattr(st, "enabled", False))
 
     def set_autostart(self, on: bool) -> str | None:

@@ -35,6 +35,7 @@ class Tray:
         self.actions = actions or Actions(controller)
         self._icon = None
         self._view: model.View | None = None
+        self._autostart: bool | None = None  # asked on start and after each change only
         self._icon_key: tuple | None = None
         self._ready = threading.Event()
         self._failed: str | None = None
@@ -62,6 +63,7 @@ class Tray:
         try:
             import pystray
 
+            self._autostart = self.actions.autostart_enabled()
             self._view = self._current_view()
             self._icon = pystray.Icon(
                 "sketchd",
@@ -97,7 +99,7 @@ class Tray:
 
     # -- state → screen
     def _current_view(self) -> model.View:
-        return model.view_from_status(self.controller.status(), self.actions.autostart_enabled())
+        return model.view_from_status(self.controller.status(), self._autostart)
 
     def _image(self, v: model.View):
         index = v.presets.index(v.preset) if v.preset in v.presets else 0
@@ -172,6 +174,7 @@ class Tray:
             log.exception("tray: %s failed", item_id)
             message = f"{item_id} failed: {e}"
         if item_id == "autostart":
+            self._autostart = self.actions.autostart_enabled()
             self.refresh()
         if message:
             self.notify("sketchd", message)

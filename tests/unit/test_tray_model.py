@@ -282,3 +282,44 @@ def test_open_with_desktop_reports_a_missing_opener(monkeypatch):
     monkeypatch.setattr(actions.sys, "platform", "linux")
     with pytest.raises(SketchdError, match="cannot open"):
         actions.open_with_desktop(__import__("pathlib").Path("/x.yaml"))
+
+
+class FakeAutostart:
+    def __init__(self, shape):
+        self.on, self.shape = False, shape
+
+    def enable(self):
+        self.on = True
+
+    def disable(self):
+        self.on = False
+
+    def status(self):
+        from types import SimpleNamespace
+
+        st = SimpleNamespace(enabled=self.on)
+        return {"bool": self.on, "one": st, "list": [SimpleNamespace(enabled=False), st]}[
+            self.shape
+        ]
+
+
+@pytest.mark.parametrize("shape", ["bool", "one", "list"])
+def test_start_at_login_goes_to_the_autostart_module(shape):
+    from sketchd.tray.actions import Actions
+
+    auto = FakeAutostart(shape)
+    a = Actions(FakeController(), autostart=auto)
+    assert a.autostart_enabled() is False
+    assert a.set_autostart(True) == "sketchd will start at login"
+    assert a.autostart_enabled() is True
+    a.set_autostart(False)
+    assert a.autostart_enabled() is False
+
+
+def test_the_real_autostart_module_is_wired_when_present():
+    from sketchd.tray.actions import load_autostart
+
+    auto = load_autostart()
+    if auto is None:
+        pytest.skip("this build has no sketchd.platform.autostart")
+    assert callable(auto.enable) and callable(auto.disable)
