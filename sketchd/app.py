@@ -307,7 +307,7 @@ class Daemon:
                  out.width, out.height, out.fps)  # fmt: skip
         self._publish_stop.set()
         self._publish_thread.join(2.0)
-        pacer = None
+        pacer, failure = None, None
         if self._make_sinks is not None:
             for sink in reversed(self._opened):
                 try:
@@ -315,10 +315,15 @@ class Daemon:
                 except Exception:
                     log.exception("closing %s failed", getattr(sink, "name", sink))
             self._opened.clear()
-            self.sinks, pacer = self._make_sinks(config)
-            for sink in self.sinks:
-                log.info("output: %s", sink.open())
-                self._opened.append(sink)
+            try:
+                sinks, pacer = self._make_sinks(config)
+                for sink in sinks:
+                    log.info("output: %s", sink.open())
+                    self._opened.append(sink)
+            except SketchdError as e:
+                # keep the loop running with what did open; the next valid edit tries again
+                failure, pacer = e, None
+            self.sinks = list(self._opened)
         with self.controller._lock:
             settings = self.publisher.settings
             self.publisher = Publisher(
@@ -329,6 +334,8 @@ class Daemon:
         self._publish_stop = threading.Event()
         self._publish_thread = self._publisher_thread()
         self._publish_thread.start()
+        if failure is not None:
+            raise failure
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop both threads and release camera and virtual camera (within ~``timeout``)."""

@@ -118,7 +118,26 @@ def test_the_menu_drives_the_daemon(backend, tmp_path, shots):
         time.sleep(1.0)
         desk.notification_shot(shots / f"tray-notification-{backend}.png")
 
-        # 4. Start at login (the autostart module): an XDG autostart entry appears, item checked
+        # 4. Preview window: a `sketchd preview` of the demo camera opens; q closes it
+        geom = desk.open_menu(button)
+        desk.pick("preview", presets, geom)
+        preview = desk.wait(
+            lambda: desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd preview"),
+            30,
+            "the preview window",
+        ).split()[0]
+        time.sleep(0.5)
+        desk.sh("xdotool", "windowactivate", "--sync", preview)
+        desk.sh("xdotool", "key", "--window", preview, "q")
+        desk.wait(
+            lambda: not desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd preview"),
+            10,
+            "the preview window closed by q",
+        )
+        assert d.proc.poll() is None and d.status()["camera"] == "live"
+        notes.append("clicked Preview window → a preview window opened; q closed it")
+
+        # 5. Start at login (the autostart module): an XDG autostart entry appears, item checked
         entry = Path(env["XDG_CONFIG_HOME"]) / "autostart" / "sketchd.desktop"
         geom = desk.open_menu(button)
         full = desk.screenshot(tmp_path / "menu4.png")
@@ -133,7 +152,7 @@ def test_the_menu_drives_the_daemon(backend, tmp_path, shots):
         desk.close_menu()
         notes.append(f"clicked Start at login → {entry.name} written, item checked")
 
-        # 5. Quit from the menu: the daemon exits cleanly and removes its socket
+        # 6. Quit from the menu: the daemon exits cleanly and removes its socket
         geom = desk.open_menu(button)
         desk.pick("quit", presets, geom)
         t0 = time.monotonic()

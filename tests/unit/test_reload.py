@@ -170,3 +170,35 @@ def test_the_watcher_ignores_touches_and_waits_for_a_file_to_appear(tmp_path):
 def test_watched_file_defaults_to_the_users(home):
     assert reload.watched_file(None) == paths.config_file()
     assert reload.watched_file(Path("/x.yaml")) == Path("/x.yaml")
+
+
+def test_an_output_that_fails_to_reopen_is_reported_and_the_loop_goes_on(home, tmp_path):
+    from sketchd.errors import OutputError
+
+    cfg_file = tmp_path / "sketchd.yaml"
+    cfg_file.write_text(tinted())
+    cfg = reload.read(cfg_file)
+    made: list[RecordingSink] = []
+
+    def make_sinks(c):
+        if made:
+            raise OutputError(f"/dev/video10 cannot take {c.output.width}x{c.output.height}")
+        made.append(RecordingSink(keep=2))
+        return made, None
+
+    sinks, _ = make_sinks(cfg)
+    d = Daemon(cfg, make_source(cfg.camera), sinks, make_source=make_source, make_sinks=make_sinks)
+    d.controller.config_path = cfg_file
+    notices: list = []
+    d.controller.notices.append(lambda t, m: notices.append((t, m)))
+    d.start()
+    try:
+        cfg_file.write_text(tinted(w=200, h=100))
+        d.controller.reload()
+        assert notices == [("Config applied, but", "/dev/video10 cannot take 200x100")]
+        assert made[0].closed
+        n = d.stats.published
+        wait(lambda: d.stats.published > n + 3, 2)  # the loop runs on, to no sink
+        assert d.controller.status()["preset"] == "tint"
+    finally:
+        d.stop()
