@@ -436,14 +436,17 @@ def run(
             log.error("control: %s; `sketchd status` and friends will not reach this daemon", e)
         watcher = reloading.Watcher(reloading.watched_file(config_path), controller.reload)
         stack.append(watcher.start().stop)
+        main_tray = None
         if tray:
             from sketchd import tray as trays
 
             icon = trays.start(controller)
             if icon is not None:
                 stack.append(icon.stop)
+                main_tray = icon if icon.main_thread else None
         log.info("running: preset %s; Ctrl-C stops", controller.settings.preset)
-        daemon.wait()
+        if main_tray is None or not main_tray.run_in_main_thread(daemon.stop_event):
+            daemon.wait()
     finally:
         for undo in reversed(stack):
             try:

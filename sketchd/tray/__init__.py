@@ -70,7 +70,8 @@ def _appindicator(has_typelib) -> bool:
 
 
 def start(controller):
-    """Show the tray for ``controller``; None (logged) when there cannot be one here."""
+    """Show the tray for ``controller``; None (logged) when there cannot be one here.
+    On macOS the tray is returned unstarted (``main_thread``): its loop needs the main thread."""
     backend, why = choose_backend()
     if backend is None:
         log.warning("tray: %s; running headless (control with `sketchd status`, "
@@ -80,4 +81,6 @@ def start(controller):
     from sketchd.tray.backend import Tray
 
     tray = Tray(controller, backend)
+    if tray.main_thread:
+        return tray  # the caller runs it on the main thread: tray.run_in_main_thread(stop)
     return tray if tray.start() else None

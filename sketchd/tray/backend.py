@@ -45,9 +45,17 @@ class Tray:
         self._thread = threading.Thread(target=self._run, name="sketchd-tray", daemon=True)
 
     # -- life
+    @property
+    def main_thread(self) -> bool:
+        """macOS: AppKit's loop must run on the main thread (see ``run_in_main_thread``)."""
+        return self.backend == "darwin"
+
     def start(self, timeout: float = 10.0) -> bool:
-        """Show the icon. False (logged) when this desktop cannot show one."""
+        """Show the icon from the tray thread. False (logged) when this desktop cannot."""
         self._thread.start()
+        return self._connect(timeout)
+
+    def _connect(self, timeout: float) -> bool:
         if not self._ready.wait(timeout):
             self._failed = self._failed or f"the tray did not come up within {timeout:g} s"
         if self._failed:
@@ -57,6 +65,20 @@ class Tray:
         self.controller.notices.append(self.notify)
         threading.Thread(target=self._poll, name="sketchd-tray-poll", daemon=True).start()
         return True
+
+    def run_in_main_thread(self, stop: threading.Event, timeout: float = 10.0) -> bool:
+        """Run the tray loop on the calling (main) thread until ``stop`` is set. False when no
+        tray could be shown: the caller then waits for ``stop`` itself.
+        Not exercised by CI (which has no macOS); the Linux path is ``start``."""
+
+        def connect() -> None:
+            if self._connect(timeout):
+                stop.wait()
+                self.stop()
+
+        threading.Thread(target=connect, name="sketchd-tray-connect", daemon=True).start()
+        self._run()
+        return self._failed is None
 
     def _run(self) -> None:
         os.environ["PYSTRAY_BACKEND"] = self.backend
@@ -94,7 +116,8 @@ class Tray:
                 self._icon.stop()
             except Exception:
                 log.debug("tray: stop failed", exc_info=True)
-        self._thread.join(2.0)
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     # -- state → screen

@@ -99,7 +99,8 @@ def items(v: View) -> list[Item]:
         Item("privacy", "Privacy (camera off card)", "check", checked=v.privacy),
         Item("mirror", "Mirror", "check", checked=v.mirror),
         SEPARATOR,
-        Item("snapshot", "Snapshot", default=True),
+        # no default (left-click) item: an accidental click must not write a photo to disk
+        Item("snapshot", "Snapshot"),
         Item("preview", "Preview window"),
         Item("open_config", "Open config file"),
         Item("reload", "Reload config"),

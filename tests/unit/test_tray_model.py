@@ -323,3 +323,40 @@ def test_the_real_autostart_module_is_wired_when_present():
     if auto is None:
         pytest.skip("this build has no sketchd.platform.autostart")
     assert callable(auto.enable) and callable(auto.disable)
+
+
+def test_on_macos_the_tray_loop_runs_on_the_callers_thread_until_stop(monkeypatch):
+    import threading
+
+    from sketchd.tray.backend import Tray
+
+    class Icon:
+        def __init__(self):
+            self.stopped = threading.Event()
+
+        def stop(self):
+            self.stopped.set()
+
+    class Controller:
+        def __init__(self):
+            self.listeners: list = []
+            self.notices: list = []
+
+    ran_on: list = []
+
+    def fake_run(self):  # what pystray's darwin loop does: block until stopped
+        ran_on.append(threading.current_thread())
+        self._icon = Icon()
+        self._ready.set()
+        self._icon.stopped.wait(5)
+
+    monkeypatch.setattr(Tray, "_run", fake_run)
+    c = Controller()
+    tray = Tray(c, "darwin", actions=FakeActions())
+    assert tray.main_thread
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    assert tray.run_in_main_thread(stop) is True
+    assert ran_on == [threading.current_thread()]
+    assert c.notices == []  # stop() unhooked it again
+    assert not Tray(c, "appindicator", actions=FakeActions()).main_thread
