@@ -17,8 +17,9 @@ mode=${1:-run}
 RUN_PKGS=(python3 python3-venv python3-dev gcc pkg-config libgl1 libglib2.0-0
   libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1
   v4l-utils)
-# desktop-file-validate and systemd-analyze check the login items; ffmpeg makes test videos.
-TEST_PKGS=(desktop-file-utils systemd ffmpeg)
+# desktop-file-validate and systemd-analyze check the login items, shellcheck the packaging
+# scripts; ffmpeg makes test videos.
+TEST_PKGS=(desktop-file-utils systemd shellcheck ffmpeg)
 
 apt_install() {
   local missing=()
