@@ -364,6 +364,11 @@ def _status(args) -> int:
     print(f"  preset:    {s['preset']}" + (f" ({', '.join(flags)} on)" if flags else ""))
     print(f"  camera:    {camera}")
     print(f"  output:    {s['fps']:g} fps, {s['published']} frames published")
+    if s["camera"] == "live":
+        print(
+            f"  latency:   {s['latency_ms']:.0f} ms camera → virtual camera, "
+            f"{s['behind']} frame(s) behind the newest (worst since start: {s['behind_max']})"
+        )
     if s.get("output_error"):
         print(f"  output error: {s['output_error']}")
     print(f"  uptime:    {up // 3600}:{up // 60 % 60:02d}:{up % 60:02d}")

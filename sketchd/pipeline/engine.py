@@ -11,14 +11,17 @@ one again if nothing new came, or a placeholder card once the camera has been si
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from sketchd import STARTED
 from sketchd.errors import CameraError, OutputError
 from sketchd.filters.registry import FrameFn
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit
@@ -52,6 +55,12 @@ class Stats:
     output_error: str = ""
     fps: float = 0.0
     last_frame_t: float = 0.0  # capture time of the newest frame published
+    # freshness of what goes out, over the last second: how many newer camera frames had
+    # arrived when a frame was sent (the mailbox keeps this at 0 or 1), and capture → send
+    behind: int = 0
+    behind_max: int = 0  # the worst since start
+    latency_ms: float = 0.0  # median over the last second's new frames
+    went_live: bool = False  # the camera's picture has gone out at least once
 
 
 class Pacer:
@@ -153,7 +162,8 @@ class Publisher:
         self._input_t = 0.0  # capture time of the newest frame that decoded
         self.last_published: np.ndarray | None = None
         self._cards: dict[str, np.ndarray] = {}
-        self._tick_times: list[float] = []
+        self._window: deque[tuple[float, int, float | None]] = deque()  # (sent, behind, ms)
+        self._new_capture_t: float | None = None  # capture time of a frame new this tick
 
     def card(self, kind: str) -> np.ndarray:
         if kind not in self._cards:
@@ -180,6 +190,7 @@ class Publisher:
                 self._out = fit(out, self.width, self.height)
                 self.stats.processed += 1
                 self.stats.last_frame_t = self._input_t = frame.t
+                self._new_capture_t = frame.t
             except DecodeError as e:
                 self.stats.decode_errors += 1
                 log.debug("camera: %s", e)
@@ -214,6 +225,7 @@ class Publisher:
         return out
 
     def tick(self) -> None:
+        self._new_capture_t = None
         out = self.next_frame()
         for sink in self.sinks:
             try:
@@ -224,12 +236,35 @@ class Publisher:
                 self.stats.output_error = str(e)
         self.last_published = out
         self.stats.published += 1
-        now = self._clock()
-        self._tick_times.append(now)
-        cut = now - 1.0
-        while self._tick_times and self._tick_times[0] < cut:
-            self._tick_times.pop(0)
-        self.stats.fps = float(len(self._tick_times))
+        self._measure(self._clock())
+        self._log_firsts()
+
+    def _log_firsts(self) -> None:
+        """When the virtual camera first showed a picture, and first the camera's own."""
+        st = self.stats
+        if st.published == 1 or (st.camera == "live" and not st.went_live):
+            what = "first live frame" if st.camera == "live" else f"first frame ({st.camera} card)"
+            log.info("output: %s out %.2f s after start", what, time.monotonic() - STARTED)
+            st.went_live = st.camera == "live"
+
+    def _measure(self, now: float) -> None:
+        """fps, and how fresh the picture just sent was, over the last second."""
+        st = self.stats
+        behind, ms = 0, None
+        if st.camera == "live":
+            behind = self.mailbox.latest()[1] - self._version
+            st.behind_max = max(st.behind_max, behind)
+            if self._new_capture_t is not None:
+                ms = 1000.0 * (now - self._new_capture_t)
+        window = self._window
+        window.append((now, behind, ms))
+        while window[0][0] < now - 1.0:
+            window.popleft()
+        st.fps = float(len(window))
+        st.behind = max(b for _, b, _ in window)
+        fresh = [m for _, _, m in window if m is not None]
+        if fresh:
+            st.latency_ms = statistics.median(fresh)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

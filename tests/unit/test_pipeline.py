@@ -155,6 +155,45 @@ def test_publisher_shows_starting_then_the_sketch_then_lost_then_live_again():
     assert sink.count == p.stats.published == 5
 
 
+def test_the_newest_frame_goes_out_and_its_freshness_is_measured():
+    """A camera faster than the loop: frames that came in between ticks are skipped, never
+    queued; a frame arriving while the last one is filtered makes it one frame behind."""
+    clock = Clock()
+    img = photo()
+    p = publisher(clock=clock)
+    for seq in range(1, 6):  # five frames between two ticks: only the fifth is sketched
+        p.mailbox.put(frame(img if seq < 5 else img[::-1].copy(), seq, clock.t))
+    clock.t += 0.012
+    p.tick()
+    assert p.stats.processed == 1
+    assert np.array_equal(p.last_published, fit(build("pencil")(img[::-1]), W, H))
+    assert (p.stats.behind, p.stats.behind_max) == (0, 0)
+    assert p.stats.latency_ms == pytest.approx(12.0)
+
+    slow = p.settings.chain
+
+    def filter_while_the_camera_delivers(x):
+        clock.t += 0.040
+        p.mailbox.put(frame(img, 99, clock.t))  # arrives during filtering
+        return slow(x)
+
+    from dataclasses import replace
+
+    p.settings = replace(p.settings, chain=filter_while_the_camera_delivers)
+    p.mailbox.put(frame(img, 6, clock.t))
+    p.tick()
+    assert (p.stats.behind, p.stats.behind_max) == (1, 1)
+    assert p.stats.latency_ms == pytest.approx(26.0)  # median of 12 and 40 ms
+
+    p.settings = replace(p.settings, chain=slow)
+    clock.t += 2.0  # a second later the window has forgotten it; the worst is kept
+    p.mailbox.put(frame(img, 100, clock.t))
+    p.tick()
+    assert (p.stats.behind, p.stats.behind_max) == (0, 1)
+    assert p.stats.latency_ms == pytest.approx(0.0)
+    assert p.stats.fps == 1.0
+
+
 def test_publisher_privacy_bypass_and_mirror():
     clock = Clock()
     img = photo()
