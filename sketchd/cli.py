@@ -242,11 +242,18 @@ def _devices(args) -> int:
     return 0
 
 
-@command("bench", "time every preset against the classic sketch (markdown table)")
+@command("bench", "time every preset against the classic sketch, and the daemon's start-up")
 def _bench_args(p):
     p.add_argument("--quick", action="store_true", help="a few frames: proves it runs (CI)")
     p.add_argument("--sizes", help="frame sizes, e.g. 640x480,1920x1080 (default: 480p-1080p)")
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
+    p.add_argument(
+        "--part",
+        choices=("all", "frames", "daemon"),
+        default="all",
+        help="frames: filters and the per-frame path against the classic sketch; daemon: "
+        "`sketchd run` start-up to the first frame, CPU and memory (Linux); default all",
+    )
 
 
 @_bench_args.handler
@@ -258,8 +265,17 @@ def _bench(args) -> int:
         sizes = bench.parse_sizes(args.sizes) if args.sizes else bench.SIZES
     except ValueError as e:
         raise UsageError(str(e)) from None
-    frames = args.frames or (6 if args.quick else 200)
-    print(bench.run(sizes, frames, fidelity=not args.quick).markdown())
+    if args.part in ("all", "frames"):
+        frames = args.frames or (6 if args.quick else 200)
+        print(bench.run(sizes, frames, fidelity=not args.quick).markdown())
+    if args.part in ("all", "daemon"):
+        daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
+        if args.quick:
+            report = bench.daemon(sizes=daemon_sizes[:1], runs=1, settle=1.0)
+        else:
+            report = bench.daemon(sizes=daemon_sizes)
+        print()
+        print(report.markdown())
     return 0
 
 

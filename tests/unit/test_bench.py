@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
 from sketchd import bench
@@ -52,4 +56,29 @@ def test_cli_quick(capsys):
     from sketchd.cli import main
 
     assert main(["bench", "--quick", "--sizes", "160x120"]) == 0
-    assert "e2e: pencil" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "e2e: pencil" in out
+    assert "| 160x120 |" in out.split("first live frame out")[1]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_daemon_part_times_a_real_start_and_measures_it():
+    report = bench.daemon(sizes=[(320, 240)], runs=2, settle=0.5)
+    (row,) = report.rows
+    assert 0 < row.first_frame_s <= row.first_live_s < 30, row
+    assert row.runs == 2 and row.cpu_percent >= 0
+    assert row.latency_ms > 0 and row.behind_max >= 0
+    assert row.rss_mb > 30, row  # numpy and OpenCV alone are more than that
+    assert 0 < report.import_floor_s < row.first_live_s
+    assert "| 320x240 |" in report.markdown()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_daemon_that_cannot_start_is_reported_with_its_log(tmp_path):
+    with pytest.raises(RuntimeError, match="showed no live frame") as err:
+        bench._start_once(
+            [sys.executable, "-m", "sketchd", "run", "--no-tray", "--camera", "/nonexistent"],
+            dict(os.environ),
+            settle=0.1,
+        )
+    assert "no camera at '/nonexistent'" in str(err.value)
