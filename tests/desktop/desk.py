@@ -89,12 +89,22 @@ def menu_geometry() -> tuple[int, int, int, int] | None:
     return None
 
 
-def open_menu(button: int) -> tuple[int, int, int, int]:
-    x, y = icon_centre()
-    click(x, y, button)
-    geom = wait(menu_geometry, 5, "the menu opened")
-    time.sleep(0.3)  # let it draw
-    return geom
+def open_menu(button: int, tries: int = 3) -> tuple[int, int, int, int]:
+    """Click the icon until its menu shows, as a person would click again. The first click
+    can land while the panel is still fetching the menu over D-Bus (seen on a loaded
+    machine); a tray that never opens it still fails after ``tries`` clicks."""
+    for attempt in range(1, tries + 1):
+        x, y = icon_centre()
+        click(x, y, button)
+        try:
+            geom = wait(menu_geometry, 5, f"the menu opened ({tries} clicks)")
+        except AssertionError:
+            if attempt == tries:
+                raise
+            continue
+        time.sleep(0.3)  # let it draw
+        return geom
+    raise AssertionError("unreachable")
 
 
 def close_menu() -> None:
