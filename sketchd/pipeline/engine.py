@@ -227,13 +227,17 @@ class Publisher:
     def tick(self) -> None:
         self._new_capture_t = None
         out = self.next_frame()
+        failed = ""
         for sink in self.sinks:
             try:
                 sink.send(out)
             except OutputError as e:
-                if self.stats.output_error != str(e):
+                failed = str(e)
+                if self.stats.output_error != failed:
                     log.error("output: %s", e)
-                self.stats.output_error = str(e)
+        if self.stats.output_error and not failed:
+            log.info("output: the virtual camera works again")
+        self.stats.output_error = failed
         self.last_published = out
         self.stats.published += 1
         self._measure(self._clock())

@@ -163,12 +163,25 @@ class Tray:
             if v == old:
                 return
             self._view = v
+            self._tell_output_change(old, v)
             key = (model.icon_kind(v), v.preset)
             if key != self._icon_key:
                 self._icon_key = key
                 self._icon.icon = self._image(v)
             self._icon.title = model.tooltip(v)
             self._icon.update_menu()
+
+    def _tell_output_change(self, old: model.View | None, v: model.View) -> None:
+        """A notification when the virtual camera stops taking frames and when it is back:
+        the call app shows nothing then, and the person in the call would not know why."""
+        was = bool(old and old.output_error)
+        if v.output_error and not was:
+            self.notify(
+                "Virtual camera unavailable",
+                v.output_error.splitlines()[0],
+            )
+        elif was and not v.output_error:
+            self.notify("Virtual camera back", "sketchd is publishing again")
 
     def _poll(self) -> None:
         while not self._stop.wait(REFRESH):

@@ -4,6 +4,7 @@
 - bypass: a plain camera (the picture goes out unfiltered)
 - privacy: a camera struck through in red (a "camera off" card goes out)
 - lost: a grey camera with an amber warning mark (sketchd is waiting for the camera)
+- output: a grey pencil with a red "!" (the virtual camera takes no frames; sketchd retries)
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _camera(d: ImageDraw.ImageDraw, colour=WHITE) -> None:
 
 
 def draw(kind: str, preset_index: int = 0, size: int = SIZE) -> Image.Image:
-    """The icon for ``kind`` (preset | bypass | privacy | lost) as RGBA ``size``x``size``."""
+    """The icon for ``kind`` (preset | bypass | privacy | lost | output) as RGBA
+    ``size``x``size``."""
     img = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
     if kind == "preset":
@@ -61,6 +63,14 @@ def draw(kind: str, preset_index: int = 0, size: int = SIZE) -> Image.Image:
         d.polygon([(38, 34), (60, 34), (49, 14)], fill=(255, 190, 0, 255))
         d.line([(49, 21), (49, 28)], fill=(0, 0, 0, 255), width=3)
         d.point([(49, 31), (48, 31), (50, 31)], fill=(0, 0, 0, 255))
+    elif kind == "output":
+        _badge(d, (150, 150, 150))
+        _pencil(d)
+        d.ellipse((34, 34, 62, 62), fill=(210, 40, 40, 255), outline=WHITE, width=2)
+        d.line([(48, 40), (48, 51)], fill=WHITE, width=4)
+        d.ellipse((46, 54, 50, 58), fill=WHITE)
     else:
-        raise ValueError(f"unknown icon kind {kind!r}; expected preset, bypass, privacy or lost")
+        raise ValueError(
+            f"unknown icon kind {kind!r}; expected preset, bypass, privacy, lost or output"
+        )
     return img if size == SIZE else img.resize((size, size), Image.Resampling.LANCZOS)

@@ -24,6 +24,7 @@ class View:
     privacy: bool = False
     mirror: bool = False
     autostart: bool | None = None  # None: start-at-login is not available here
+    output_error: str = ""  # why the virtual camera takes no frames now ("" when it does)
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,16 @@ def view_from_status(status: dict, autostart: bool | None = None) -> View:
         privacy=bool(status.get("privacy")),
         mirror=bool(status.get("mirror")),
         autostart=autostart,
+        output_error=str(status.get("output_error") or ""),
     )
 
 
 def icon_kind(v: View) -> str:
-    """Which icon: privacy wins (nothing of the camera goes out), then a lost camera, then
-    bypass, else the preset."""
+    """Which icon: a virtual camera that takes no frames wins (the call sees nothing of
+    sketchd), then privacy (nothing of the camera goes out), then a lost camera, then bypass,
+    else the preset."""
+    if v.output_error:
+        return "output"
     if v.privacy:
         return "privacy"
     if v.camera == "lost":
@@ -73,6 +78,8 @@ def icon_kind(v: View) -> str:
 def state_line(v: View) -> str:
     """The disabled first line, e.g. "Pencil · 30 fps"."""
     fps = f"{v.fps:.0f} fps"
+    if v.output_error:
+        return "Virtual camera unavailable · retrying"
     if v.privacy:
         return "Privacy · camera off"
     if v.camera == "lost":
@@ -83,8 +90,13 @@ def state_line(v: View) -> str:
     return f"{name} · {fps}"
 
 
-def tooltip(v: View) -> str:
-    return f"sketchd: {state_line(v)}"
+def tooltip(v: View, limit: int = 160) -> str:
+    """The hover text: the state line, and for a failing virtual camera the reason."""
+    text = f"sketchd: {state_line(v)}"
+    if v.output_error:
+        reason = " ".join(v.output_error.split())
+        text += f"\n{reason if len(reason) <= limit else reason[: limit - 1] + '…'}"
+    return text
 
 
 def items(v: View) -> list[Item]:

@@ -249,11 +249,15 @@ def test_a_failing_sink_is_reported_and_the_others_still_get_frames():
 
     clock = Clock()
     good = RecordingSink()
-    p = publisher(clock=clock, sinks=[Broken(), good])
+    broken = Broken()
+    p = publisher(clock=clock, sinks=[broken, good])
     p.tick()
     p.tick()
     assert good.count == 2
     assert p.stats.output_error == "device went away"
+    broken.send = lambda frame: None  # the device is back: the error goes from the status
+    p.tick()
+    assert p.stats.output_error == "" and good.count == 3
 
 
 def test_gray_presets_take_the_y_plane_and_colour_presets_decode_colour(monkeypatch):

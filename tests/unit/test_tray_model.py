@@ -84,6 +84,69 @@ def test_state_line_and_icon(kw, line, kind):
     assert model.tooltip(v) == f"sketchd: {line}"
 
 
+BROKEN = "writing to /dev/video10 failed: [Errno 19] No such device; reopening it with backoff"
+
+
+@pytest.mark.parametrize(
+    "kw", [{}, {"privacy": True}, {"camera": "lost"}, {"bypass": True}, {"camera": "starting"}]
+)
+def test_a_virtual_camera_taking_no_frames_shows_over_everything(kw):
+    v = view(output_error=BROKEN, **kw)
+    assert model.state_line(v) == "Virtual camera unavailable · retrying"
+    assert model.icon_kind(v) == "output"
+    assert model.tooltip(v) == f"sketchd: Virtual camera unavailable · retrying\n{BROKEN}"
+    assert model.items(v)[0].text == "Virtual camera unavailable · retrying"
+
+
+def test_a_long_output_error_is_cut_in_the_tooltip():
+    v = view(output_error="cannot open the virtual camera: " + "x" * 500 + "\nIf there is none")
+    tip = model.tooltip(v).split("\n")
+    assert len(tip) == 2 and len(tip[1]) == 160 and tip[1].endswith("…")
+
+
+def test_the_status_carries_the_output_error_into_the_view():
+    status = {"preset": "ink", "presets": ["ink"], "camera": "live", "output_error": BROKEN}
+    assert model.view_from_status(status).output_error == BROKEN
+    assert model.view_from_status({**status, "output_error": ""}).output_error == ""
+
+
+def test_the_tray_tells_when_the_virtual_camera_breaks_and_comes_back():
+    from sketchd.tray.backend import Tray
+
+    class Icon:  # what the tray touches of a pystray icon
+        icon = title = None
+
+        def update_menu(self):
+            pass
+
+    class Controller:
+        def __init__(self):
+            self.listeners, self.notices = [], []
+            self.state = {"preset": "pencil", "presets": ["pencil"], "camera": "live"}
+
+        def status(self):
+            return dict(self.state)
+
+    c = Controller()
+    tray = Tray(c, "gtk", actions=FakeActions())
+    told: list[tuple[str, str]] = []
+    tray.notify = lambda title, message: told.append((title, message))
+    tray._icon = Icon()
+    tray.refresh()
+    assert told == [] and "Pencil" in tray._icon.title
+    c.state["output_error"] = BROKEN
+    tray.refresh(periodic=True)
+    c.state["output_error"] = "cannot open /dev/video10; reopening it with backoff"
+    tray.refresh(periodic=True)  # still broken, for another reason: no second notification
+    assert told == [("Virtual camera unavailable", BROKEN)]
+    assert tray._icon.title.startswith("sketchd: Virtual camera unavailable")
+    assert tray._icon.icon.tobytes() == icon.draw("output").tobytes()
+    c.state["output_error"] = ""
+    tray.refresh(periodic=True)
+    assert told[1:] == [("Virtual camera back", "sketchd is publishing again")]
+    assert tray._icon.icon.tobytes() == icon.draw("preset").tobytes()
+
+
 @pytest.mark.parametrize(
     ("name", "shown"), [("pencil", "Pencil"), ("colour_pencil", "Colour pencil"), ("a-b", "A b")]
 )
@@ -179,7 +242,8 @@ def test_an_unknown_item_is_a_bug_not_a_silent_no_op():
 
 
 def test_each_state_has_its_own_icon():
-    imgs = {k: icon.draw(k).tobytes() for k in ("preset", "bypass", "privacy", "lost")} | {
+    kinds = ("preset", "bypass", "privacy", "lost", "output")
+    imgs = {k: icon.draw(k).tobytes() for k in kinds} | {
         f"preset{i}": icon.draw("preset", i).tobytes() for i in range(1, 4)
     }
     assert len(set(imgs.values())) == len(imgs)
