@@ -101,6 +101,47 @@ def test_decode_mjpg_to_gray_or_colour_and_reject_corrupt_bytes():
         decode(CameraFrame(jpg, "H264", 120, 90, 3, 0.0), gray=True)
 
 
+def test_mjpg_decodes_to_exactly_what_opencv_gives(monkeypatch):
+    """The fast decoder (simplejpeg) is an optimisation only: same pixels as OpenCV, and
+    frames it refuses (a libjpeg warning) still decode through OpenCV."""
+    import sketchd.pipeline.frames as frames
+
+    assert frames.simplejpeg is not None, "simplejpeg is a dependency"
+    img = cv2.resize(photo(), (640, 480))
+    jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
+    f = CameraFrame(jpg, "MJPG", 640, 480, 1, 0.0)
+    for gray, flag in ((True, cv2.IMREAD_GRAYSCALE), (False, cv2.IMREAD_COLOR)):
+        want = cv2.imdecode(jpg, flag)
+        got = decode(f, gray=gray)
+        assert got.shape == want.shape and np.array_equal(got, want)
+    # a frame with bytes before its end marker, as cheap webcams send: simplejpeg refuses it
+    extra = np.concatenate([jpg[:-2], np.frombuffer(b"junk!", np.uint8), jpg[-2:]])
+    with pytest.raises(ValueError):
+        frames.simplejpeg.decode_jpeg(extra, "GRAY", strict=True)
+    monkeypatch.setattr(frames, "_refused", 0)
+    monkeypatch.setattr(frames, "_skip", 0)
+    calls = []
+    real = frames.simplejpeg.decode_jpeg
+    monkeypatch.setattr(
+        frames.simplejpeg, "decode_jpeg", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    bad = CameraFrame(extra, "MJPG", 640, 480, 2, 0.0)
+    for _ in range(frames.REFUSALS):
+        assert np.array_equal(decode(bad, gray=True), cv2.imdecode(jpg, cv2.IMREAD_GRAYSCALE))
+    assert len(calls) == frames.REFUSALS
+    # such a camera is left to OpenCV alone for a while, then simplejpeg is tried again
+    for _ in range(frames.SKIP):
+        decode(bad, gray=True)
+    assert len(calls) == frames.REFUSALS
+    decode(f, gray=True)
+    assert len(calls) == frames.REFUSALS + 1 and frames._refused == 0
+    # without simplejpeg (no wheel for the platform) OpenCV decodes alone
+    monkeypatch.setattr(frames, "simplejpeg", None)
+    assert np.array_equal(decode(f, gray=False), cv2.imdecode(jpg, cv2.IMREAD_COLOR))
+    with pytest.raises(DecodeError, match="does not decode"):
+        decode(CameraFrame(jpg[:40], "MJPG", 640, 480, 3, 0.0), gray=True)
+
+
 def test_fit_letterboxes_with_paper_white_and_keeps_the_picture_centred():
     img = np.zeros((480, 640), np.uint8)  # 4:3 black into 16:9
     out = fit(img, 640, 360)
