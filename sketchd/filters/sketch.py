@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -38,6 +40,12 @@ def _halvings(sigma: float, h: int, w: int) -> int:
     return n
 
 
+@functools.lru_cache(maxsize=32)
+def _gaussian_kernel(sigma: float) -> np.ndarray:
+    """The 1-D Gaussian GaussianBlur would use on a float image for ``sigma``."""
+    return cv2.getGaussianKernel(round(sigma * 8 + 1) | 1, sigma, cv2.CV_32F)
+
+
 def _as_float(img: np.ndarray, tag: str) -> np.ndarray:
     if img.dtype == np.float32:
         return img
@@ -72,14 +80,19 @@ def soft_blur(gray: np.ndarray, ksize: int, *, out: np.ndarray | None = None) ->
             bias += 0.125
     f = 2**n
     rest = np.sqrt(max(sigma * sigma - (f * f - 1) / 4.0, 0.0)) / f
-    blurred = scratch("soft_blur.g", small.shape, np.float32)
-    cv2.GaussianBlur(_as_float(small, "soft_blur.f"), (0, 0), rest, dst=blurred)
-    # enlarge in 16-bit fixed point (8 fraction bits): as exact as float for this, and half
-    # the memory traffic of a full-size float image, which is what the enlarging costs
-    np.subtract(blurred, bias, out=blurred)
-    np.clip(blurred, 0.0, 255.0, out=blurred)
-    fixed = scratch("soft_blur.q", small.shape, np.uint16)
-    np.multiply(blurred, 256.0, out=fixed, casting="unsafe")
+    # blur straight from 8 bits into float (one pass, no float copy first), with the kernel
+    # size OpenCV itself picks for a float image and this sigma
+    kernel = _gaussian_kernel(float(rest))
+    blurred = cv2.sepFilter2D(
+        small, cv2.CV_32F, kernel, kernel, dst=scratch("soft_blur.g", small.shape, np.float32)
+    )
+    # to 16-bit fixed point (8 fraction bits) in one rounding, saturating pass, the bias taken
+    # back; enlarging in fixed point is as exact as float for this and half the memory
+    # traffic of a full-size float image, which is what the enlarging costs
+    fixed = cv2.addWeighted(
+        blurred, 256.0, blurred, 0.0, -256.0 * bias,
+        dst=scratch("soft_blur.q", small.shape, np.uint16), dtype=cv2.CV_16U,
+    )  # fmt: skip
     big = cv2.resize(
         fixed,
         (w, h),
