@@ -7,8 +7,10 @@ in one run, on the same real photographs, one OpenCV thread, medians over many f
    the naive path (decode to BGR → classic → GRAY2RGB → the RGB buffer pyvirtualcam takes);
 3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc).
 
-Candidates are timed interleaved (frame by frame, in turn), so a busy machine slows them all
-alike and the ratios stay meaningful even when the milliseconds do not.
+Candidates take turns in short blocks (BLOCK frames each, round after round), so a busy machine
+slows them all alike and the ratios stay meaningful even when the milliseconds do not; within
+its block each runs frame after frame as the daemon runs its one path, in its own steady state
+of caches and allocator (the first frame of a block is not counted).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class Report:
     def markdown(self) -> str:
         out = [
             f"one OpenCV thread, medians over {self.frames} frames per size "
-            f"({len(PHOTOS)} photographs in turn)",
+            f"({len(PHOTOS)} photographs in turn; candidates alternate in blocks of {BLOCK})",
             "",
             "| size | what | input | median ms | classic/naive ms | ratio |",
             "|---|---|---|---:|---:|---:|",
@@ -134,21 +136,38 @@ def rss_mb() -> float:
     return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
 
+BLOCK = 10  # frames a candidate runs in a row before the next takes its turn
+
+
 def interleaved(
-    fns: dict[str, Callable[[object], object]], inputs: dict[str, Sequence], rounds: int
+    fns: dict[str, Callable[[object], object]],
+    inputs: dict[str, Sequence],
+    rounds: int,
+    block: int = BLOCK,
 ) -> dict[str, float]:
-    """Median ms of each ``fns[k](inputs[k][i])``, run in turn frame by frame."""
+    """Median ms of each ``fns[k](inputs[k][i])`` over ``rounds`` frames, the candidates
+    taking turns in blocks of ``block`` frames; each block's first frame only warms up.
+
+    Frame-by-frame turns were tried first: each path then ran in the cache and allocator state
+    the others left (fresh pages for every large array), and the pencil path's median swung
+    between 4.5 and 5.7 ms from run to run at 1080p; in blocks it holds at 4.0-4.1 ms."""
     times: dict[str, list[float]] = {k: [] for k in fns}
     for k, f in fns.items():  # warm up: first calls size caches and scratch arrays
         f(inputs[k][0])
     n = len(next(iter(inputs.values())))
     clock = time.perf_counter
-    for i in range(rounds):
+    block = max(2, block)
+    done = 0
+    while done < rounds:
         for k, f in fns.items():
-            x = inputs[k][i % n]
-            t0 = clock()
-            f(x)
-            times[k].append(clock() - t0)
+            xs = inputs[k]
+            for j in range(block):
+                x = xs[(done + j) % n]
+                t0 = clock()
+                f(x)
+                if j:
+                    times[k].append(clock() - t0)
+        done += block - 1
     return {k: statistics.median(v) * 1e3 for k, v in times.items()}
 
 

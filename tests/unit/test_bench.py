@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,27 @@ def test_a_daemon_that_cannot_start_is_reported_with_its_log(tmp_path):
             settle=0.1,
         )
     assert "no camera at '/nonexistent'" in str(err.value)
+
+
+def test_candidates_take_turns_in_blocks_and_each_block_warms_up_first():
+    calls: list[tuple[str, int]] = []
+    slow_first: dict[str, int] = {}
+
+    def make(name: str):
+        def f(x: int) -> None:
+            calls.append((name, x))
+            # the first frame of each block is slow (a cold cache): it must not be counted
+            n = slow_first.get(name, 0)
+            slow_first[name] = n + 1
+            time.sleep(0.02 if n % 4 == 1 else 0.0)
+
+        return f
+
+    med = bench.interleaved(
+        {"a": make("a"), "b": make("b")}, {"a": [0, 1, 2], "b": [0, 1, 2]}, rounds=6, block=4
+    )
+    assert calls[:2] == [("a", 0), ("b", 0)]  # one warm-up call each
+    turns = [name for name, _ in calls[2:]]
+    assert turns == ["a"] * 4 + ["b"] * 4 + ["a"] * 4 + ["b"] * 4
+    assert [x for name, x in calls[2:6]] == [0, 1, 2, 0]  # the photographs in turn
+    assert med["a"] < 10 and med["b"] < 10  # the slow first frames were left out
