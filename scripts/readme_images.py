@@ -1,7 +1,7 @@
 """Render the README's pictures with sketchd itself: python scripts/readme_images.py
 
 A real photograph (the astronaut portrait that ships with scikit-image, NASA, public domain)
-and what each preset makes of it, written to docs/.
+and what each preset makes of it, and the strip of tray icons, written to docs/.
 """
 
 from __future__ import annotations
@@ -56,7 +56,28 @@ def main() -> int:
     out.parent.mkdir(exist_ok=True)
     cv2.imwrite(str(out), sheet, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(out)
+    print(tray_icons())
     return 0
+
+
+def tray_icons() -> Path:
+    """Each tray state's icon as the panel shows it: the first three presets, bypass,
+    privacy, camera lost, virtual camera failing; on a light panel grey."""
+    from PIL import Image
+
+    from sketchd.tray import icon
+
+    looks = [icon.draw("preset", i) for i in range(3)]
+    looks += [icon.draw(kind) for kind in ("bypass", "privacy", "lost", "output")]
+    size, gap = 64, 12
+    strip = Image.new(
+        "RGBA", (gap + len(looks) * (size + gap), size + 2 * gap), (245, 244, 242, 255)
+    )
+    for i, img in enumerate(looks):
+        strip.alpha_composite(img, (gap + i * (size + gap), gap))
+    out = ROOT / "docs" / "tray-icons.png"
+    strip.save(out, optimize=True)
+    return out
 
 
 if __name__ == "__main__":
