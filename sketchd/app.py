@@ -17,7 +17,7 @@ from pathlib import Path
 from sketchd import snapshots
 from sketchd import state as states
 from sketchd.config.schema import Config
-from sketchd.errors import ConfigError, SketchdError, UsageError
+from sketchd.errors import ConfigError, OutputError, SketchdError, UsageError
 from sketchd.filters.registry import compose, needs_colour
 from sketchd.pipeline.engine import Capture, Publisher, Settings, Stats
 from sketchd.pipeline.mailbox import Mailbox
@@ -270,10 +270,18 @@ class Daemon:
 
         return threading.Thread(target=publish, name="sketchd-publish", daemon=True)
 
-    def start(self) -> None:
-        """Open the sinks (errors here are the user's to fix: raise), then start the threads."""
+    def start(self, retry_output: bool = False) -> None:
+        """Open the sinks, then start the threads. A sink that does not open is the user's to
+        fix: raised, unless ``retry_output`` and the sink can reopen by itself; then it is
+        logged with its fix and retried with backoff while the loop runs (a daemon started
+        at login before the v4l2loopback module, or with the device in use elsewhere)."""
         for sink in self.sinks:
-            log.info("output: %s", sink.open())
+            try:
+                log.info("output: %s", sink.open())
+            except OutputError as e:
+                if not (retry_output and hasattr(sink, "reopen_later")):
+                    raise
+                sink.reopen_later(e)  # the publish loop reports it, with its fix
             self._opened.append(sink)
         self.capture.start()
         self._publish_thread.start()
@@ -380,12 +388,10 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
         return Daemon(config, source, [NullSink()], make_source=make_source)
 
     def make_sinks(cfg: Config):
-        from sketchd.devices import output_device
         from sketchd.sinks.vcam import VirtualCameraSink
 
         out = cfg.output
-        device = output_device(output or out.device)
-        vcam = VirtualCameraSink(out.width, out.height, out.fps, device, out.backend)
+        vcam = VirtualCameraSink(out.width, out.height, out.fps, output or out.device, out.backend)
         return [vcam], vcam
 
     sinks, pacer = make_sinks(config)
@@ -432,7 +438,9 @@ def run(
         controller.listeners.append(states.Saver(controller.saved_state))
         daemon.install_signal_handlers()
         stack.append(daemon.stop)
-        daemon.start()
+        # in a terminal (--no-tray) a missing virtual camera is a clear error and exit 1; a
+        # tray daemon (at login) stays up, shows it in the tray and retries
+        daemon.start(retry_output=tray)
         try:
             stack.append(control.serve(controller).close)
         except SketchdError as e:

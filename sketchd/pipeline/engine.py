@@ -60,6 +60,7 @@ class Stats:
     behind: int = 0
     behind_max: int = 0  # the worst since start
     latency_ms: float = 0.0  # median over the last second's new frames
+    sent_any: bool = False  # a frame has gone out (every sink took it)
     went_live: bool = False  # the camera's picture has gone out at least once
 
 
@@ -241,15 +242,17 @@ class Publisher:
         self.last_published = out
         self.stats.published += 1
         self._measure(self._clock())
-        self._log_firsts()
+        if not failed:
+            self._log_firsts()
 
     def _log_firsts(self) -> None:
-        """When the virtual camera first showed a picture, and first the camera's own."""
+        """When the virtual camera first took a picture, and first the camera's own."""
         st = self.stats
-        if st.published == 1 or (st.camera == "live" and not st.went_live):
-            what = "first live frame" if st.camera == "live" else f"first frame ({st.camera} card)"
+        live = st.camera == "live"
+        if not st.sent_any or (live and not st.went_live):
+            what = "first live frame" if live else f"first frame ({st.camera} card)"
             log.info("output: %s out %.2f s after start", what, time.monotonic() - STARTED)
-            st.went_live = st.camera == "live"
+            st.sent_any, st.went_live = True, live
 
     def _measure(self, now: float) -> None:
         """fps, and how fresh the picture just sent was, over the last second."""

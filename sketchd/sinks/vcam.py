@@ -117,8 +117,12 @@ class VirtualCameraSink:
         clock=time.monotonic,
     ):
         self.width, self.height, self.fps = width, height, fps
-        self.device, self.backend = device, backend
-        self.name = f"virtual camera {device or ''}".strip()
+        # "auto" is resolved at each open (the loopback labelled "Sketch Camera"), so a
+        # module loaded after sketchd started is found when the sink tries again
+        self.configured = device
+        self.device = None if device == "auto" else device
+        self.backend = backend
+        self.name = f"virtual camera {self.device or ''}".strip()
         self._cam = None
         self._convert = None
         self._clock = clock
@@ -130,6 +134,9 @@ class VirtualCameraSink:
     def open(self) -> str:
         import pyvirtualcam
 
+        from sketchd.devices import output_device
+
+        self.device = output_device(self.configured) if self.configured else None
         linux = sys.platform.startswith("linux")
         fmt = pyvirtualcam.PixelFormat.I420 if linux else pyvirtualcam.PixelFormat.BGR
         backend = None if self.backend == "auto" else self.backend
@@ -181,7 +188,7 @@ class VirtualCameraSink:
             try:
                 desc = self.open()
             except OutputError as e:
-                self._schedule_retry(" ".join(str(e).split("\n")[:1]))
+                self.reopen_later(e)
                 raise OutputError(self._lost_reason) from None
             log.info("output: reopened %s", desc)
             self._failures, self._lost_reason = 0, ""
@@ -190,14 +197,16 @@ class VirtualCameraSink:
         except Exception as e:
             device = self._cam.device
             self._close_quietly()
-            self._schedule_retry(f"writing to {device} failed: {e}")
+            self.reopen_later(f"writing to {device} failed: {e}")
             raise OutputError(self._lost_reason) from None
 
-    def _schedule_retry(self, reason: str) -> None:
+    def reopen_later(self, error: OutputError | str) -> None:
+        """Try to open the device again from ``send``, with backoff. The error's first line is
+        the reason; its fix (the lines after it) stays in the message the loop reports."""
         wait = self.BACKOFF[min(self._failures, len(self.BACKOFF) - 1)]
         self._failures += 1
         self._retry_at = self._clock() + wait
-        self._lost_reason = f"{reason}; reopening it with backoff"
+        self._lost_reason = f"{error}\nsketchd keeps reopening it (with backoff)"
 
     def _close_quietly(self) -> None:
         try:

@@ -104,6 +104,8 @@ class Tray:
     def _setup(self, icon) -> None:
         icon.visible = True
         self._ready.set()
+        if self._view is not None:  # a virtual camera already failing at start is told too
+            self._tell_output_change(None, self._view)
 
     def stop(self) -> None:
         self._stop.set()
@@ -176,10 +178,7 @@ class Tray:
         the call app shows nothing then, and the person in the call would not know why."""
         was = bool(old and old.output_error)
         if v.output_error and not was:
-            self.notify(
-                "Virtual camera unavailable",
-                v.output_error.splitlines()[0],
-            )
+            self.notify("Virtual camera unavailable", v.output_error)
         elif was and not v.output_error:
             self.notify("Virtual camera back", "sketchd is publishing again")
 

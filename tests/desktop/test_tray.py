@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
@@ -180,3 +181,40 @@ def test_without_a_session_bus_the_daemon_runs_headless(tmp_path):
         assert d.proc.wait(5) == 0
     finally:
         d.stop()
+
+
+def test_a_missing_virtual_camera_shows_in_the_tray_and_the_daemon_stays(tmp_path, shots):
+    """Started at login before the v4l2loopback module (here: an output that is not there):
+    the tray daemon stays up, the tray shows why with the fix, and it keeps trying."""
+    env = desk.private_env(tmp_path / "home")
+    env["PYSTRAY_BACKEND"] = "appindicator"
+    d = desk.Daemon(env, tmp_path / "daemon.log", "--camera", "demo", "--output", "/dev/video77")
+    notes = ["sketchd run --camera demo --output /dev/video77 (no such device)"]
+    try:
+        d.wait_log("tray: appindicator backend", 30)
+        d.wait_status(lambda s: "/dev/video77" in s["output_error"], 30, "the output error")
+        d.wait_log("notification: Virtual camera unavailable", 10)
+        assert "v4l2loopback" in d.text()  # the fix, in the log and the notification
+        desk.icon_centre()
+        time.sleep(1.0)
+        tray = desk.screenshot(shots / "tray-output-error.png", crop=(0, 0, 240, 36))
+        rgb = np.asarray(Image.open(tray).convert("RGB")).astype(int)
+        red = int(((rgb[..., 0] > 170) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)).sum())
+        assert red > 20, f"no red warning mark in the tray icon ({red} red pixels)"
+        notes.append(f"tray icon: grey pencil with a red '!' ({red} red pixels)")
+        desk.notification_shot(shots / "tray-output-error-notification.png")
+        geom = desk.open_menu(OPEN_BUTTON["appindicator"])
+        desk.screenshot(shots / "menu-output-error.png")
+        desk.close_menu()
+        st = d.cli("status")
+        assert "output error:" in st.stdout and "keeps reopening" in st.stdout, st.stdout
+        notes.append(f"menu opened at {geom}; sketchd status shows the output error")
+        published = d.status()["published"]
+        time.sleep(1.0)
+        assert d.status()["published"] > published, "the loop stopped"
+        assert d.cli("quit").returncode == 0
+        assert d.proc.wait(5) == 0, d.text()
+        notes.append("quit → exit 0")
+    finally:
+        d.stop()
+    report(tmp_path, "tray-output-error", notes)

@@ -4,6 +4,7 @@ tests/device."""
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 import numpy as np
@@ -81,7 +82,8 @@ def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
     frame = np.zeros((H, W), np.uint8)
     fake.fail_send_at = {2}
     sink.send(frame)
-    with pytest.raises(OutputError, match=r"writing to /dev/video10 failed.*reopening") as first:
+    lost = r"writing to /dev/video10 failed: write: No such device\nsketchd keeps reopening"
+    with pytest.raises(OutputError, match=lost) as first:
         sink.send(frame)
     assert fake.opened[0].closed
     # during the backoff: the same message (the loop logs it once), no reopen attempts
@@ -117,3 +119,44 @@ def test_paces_the_loop_while_the_device_is_closed(fake):
     for _ in range(6):
         sink.sleep_until_next_frame()
     assert time.perf_counter() - t0 >= 0.09  # 6 ticks at 50 fps, not a busy loop
+
+
+def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
+    """A tray daemon started at login before the v4l2loopback module: it keeps publishing
+    into the void, says why with the fix, and the first frames go out once the device opens."""
+    from sketchd import paths
+    from sketchd.app import Daemon
+    from sketchd.config.loader import parse
+    from sketchd.sources.demo import DemoSource
+
+    config = parse(paths.default_config_file().read_text())
+    clock = Clock()
+    fake.fail_opens = 3  # at start, and at the first two retries
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
+    with pytest.raises(OutputError, match="device busy"):
+        d.start()  # from a terminal: the user's to fix, at once
+    assert not fake.opened
+
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
+    d.start(retry_output=True)
+    try:
+        end = time.monotonic() + 10
+        while not d.stats.output_error and time.monotonic() < end:
+            time.sleep(0.02)
+        err = d.controller.status()["output_error"]
+        assert "cannot open the virtual camera /dev/video10: device busy" in err
+        assert "keeps reopening it" in err and "v4l2loopback" in err  # with its fix
+        for wait in sink.BACKOFF[:3]:
+            clock.t += wait
+            time.sleep(0.2)
+        end = time.monotonic() + 10
+        while not (fake.opened and fake.opened[0].frames) and time.monotonic() < end:
+            time.sleep(0.02)
+        assert fake.opened and fake.opened[0].frames, "the device never opened"
+        time.sleep(0.1)
+        assert d.controller.status()["output_error"] == ""
+        assert d.stats.published > 0
+    finally:
+        d.stop()
