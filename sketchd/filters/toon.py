@@ -51,14 +51,20 @@ def cartoon(
     base = _halve(bgr) if half else bgr
     k = 0.5 if half else 1.0
     bh, bw = base.shape[:2]
-    # colours: at `scale` of the full size, capped to _WORK_PIXELS
-    work = min(scale, (_WORK_PIXELS / (h * w)) ** 0.5)
+    # colours: at `scale` of the full size, capped to _WORK_PIXELS; where the cap decides, at
+    # the first halving under it (an exact 2x area shrink costs a tenth of an odd ratio's)
+    cap = (_WORK_PIXELS / (h * w)) ** 0.5
+    work = min(scale, cap)
     sw, sh = max(1, round(w * work)), max(1, round(h * work))
     small = base
     while small.shape[1] // 2 >= sw and small.shape[0] // 2 >= sh and min(small.shape[:2]) >= 2:
         small = _halve(small)
     if small.shape[:2] != (sh, sw):
-        small = cv2.resize(small, (sw, sh), interpolation=cv2.INTER_AREA)
+        if cap < scale and min(small.shape[:2]) >= 2:
+            small = _halve(small)
+            work = small.shape[1] / w
+        else:
+            small = cv2.resize(small, (sw, sh), interpolation=cv2.INTER_AREA)
     reach = work / scale  # the bilateral's diameter and spatial sigma follow the size
     d = max(3, odd(round(7 * reach)))
     for _ in range(smoothing):
