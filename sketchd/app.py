@@ -427,6 +427,9 @@ def run(
     from sketchd.sources.camera import check_exists
 
     lock = control.InstanceLock().acquire()  # raises AlreadyRunning at once
+    from sketchd.platform import tune_memory
+
+    tune_memory()  # frame-sized buffers stay in the heap between frames
     stack: list[Callable[[], None]] = [lock.release]
     try:
         check_exists(config.camera)
