@@ -5,20 +5,28 @@ in one run, on the same real photographs, one OpenCV thread, medians over many f
    presets, BGR otherwise), beside the classic sketch on that same frame;
 2. end to end: camera MJPG bytes → the buffer handed to pyvirtualcam (I420 on Linux), beside
    the naive path (decode to BGR → classic → GRAY2RGB → the RGB buffer pyvirtualcam takes);
-3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc).
+3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc);
+4. the daemon as a whole (``daemon()``): start-up to the first frame, CPU, RSS, latency.
 
-Candidates take turns in short blocks (BLOCK frames each, round after round), so a busy machine
-slows them all alike and the ratios stay meaningful even when the milliseconds do not; within
-its block each runs frame after frame as the daemon runs its one path, in its own steady state
-of caches and allocator (the first frame of a block is not counted).
+Each candidate is timed in a process of its own, frame after frame in a worker thread, the way
+each program runs its one loop: sketchd's paths with the allocator settings the daemon uses
+(platform/linux_malloc.py), the classic and naive paths as a plain script has them, plus the
+naive path once more with sketchd's settings for reference. Measured in one shared process
+instead, each path ran in the cache and allocator state the others left, and the same path's
+median moved by half between runs (naive at 1080p: 8 to 14 ms). The candidates take turns in
+ROUNDS rounds, each round in another order, so a busy machine slows them all alike and the
+ratios stay meaningful even when the milliseconds do not.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import statistics
+import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -30,21 +38,27 @@ import numpy as np
 
 PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
 SIZES = ((640, 480), (1280, 720), (1920, 1080))
+ROUNDS = 3  # turns each candidate takes, each in a fresh process
+WARM = 3  # frames a worker runs before it starts counting (caches, scratch arrays, heap)
 
 
 @dataclass
 class Row:
-    section: str  # "filter" | "e2e" | "memory"
+    section: str  # "filter" | "e2e"
     size: str
     name: str
     ms: float  # median milliseconds per frame
     ref_ms: float  # the classic (or naive) path's median in the same run
     input: str = ""
-    note: str = ""
+    ref2_ms: float = 0.0  # the same reference run as sketchd runs (thread, buffers kept)
 
     @property
     def ratio(self) -> float:
         return self.ref_ms / self.ms if self.ms > 0 else float("inf")
+
+    @property
+    def ratio2(self) -> float:
+        return self.ref2_ms / self.ms if self.ms > 0 else float("inf")
 
 
 @dataclass
@@ -63,20 +77,36 @@ class Report:
     rss_mb: float = 0.0
     fidelity: list[tuple[str, str, float, float]] = field(default_factory=list)
     frames: int = 0
+    rounds: int = ROUNDS
 
     def markdown(self) -> str:
         out = [
-            f"one OpenCV thread, medians over {self.frames} frames per size "
-            f"({len(PHOTOS)} photographs in turn; candidates alternate in blocks of {BLOCK})",
+            f"one OpenCV thread; medians over {self.frames} frames per candidate and size "
+            f"({len(PHOTOS)} photographs in turn), each candidate in its own process, "
+            f"{self.rounds} turns",
             "",
-            "| size | what | input | median ms | classic/naive ms | ratio |",
-            "|---|---|---|---:|---:|---:|",
+            "| size | filter alone | input | median ms | classic ms | ratio "
+            "| classic, run as sketchd | ratio |",
+            "|---|---|---|---:|---:|---:|---:|---:|",
         ]
         for r in self.rows:
-            what = f"{r.section}: {r.name}"
-            out.append(
-                f"| {r.size} | {what} | {r.input} | {r.ms:.2f} | {r.ref_ms:.2f} | {r.ratio:.2f}x |"
-            )
+            if r.section == "filter":
+                out.append(
+                    f"| {r.size} | {r.name} | {r.input} | {r.ms:.2f} | {r.ref_ms:.2f} "
+                    f"| {r.ratio:.2f}x | {r.ref2_ms:.2f} | {r.ratio2:.2f}x |"
+                )
+        out += [
+            "",
+            "| size | end to end (camera MJPG → I420 buffer) | median ms | naive ms | ratio "
+            "| naive, run as sketchd | ratio |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in self.rows:
+            if r.section == "e2e":
+                out.append(
+                    f"| {r.size} | e2e: {r.name} | {r.ms:.2f} | {r.ref_ms:.2f} | {r.ratio:.2f}x "
+                    f"| {r.ref2_ms:.2f} | {r.ratio2:.2f}x |"
+                )
         out += [
             "",
             "| size | hot path | KB allocated at peak per frame | growth bytes/frame |",
@@ -136,41 +166,6 @@ def rss_mb() -> float:
     return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
 
-BLOCK = 10  # frames a candidate runs in a row before the next takes its turn
-
-
-def interleaved(
-    fns: dict[str, Callable[[object], object]],
-    inputs: dict[str, Sequence],
-    rounds: int,
-    block: int = BLOCK,
-) -> dict[str, float]:
-    """Median ms of each ``fns[k](inputs[k][i])`` over ``rounds`` frames, the candidates
-    taking turns in blocks of ``block`` frames; each block's first frame only warms up.
-
-    Frame-by-frame turns were tried first: each path then ran in the cache and allocator state
-    the others left (fresh pages for every large array), and the pencil path's median swung
-    between 4.5 and 5.7 ms from run to run at 1080p; in blocks it holds at 4.0-4.1 ms."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for k, f in fns.items():  # warm up: first calls size caches and scratch arrays
-        f(inputs[k][0])
-    n = len(next(iter(inputs.values())))
-    clock = time.perf_counter
-    block = max(2, block)
-    done = 0
-    while done < rounds:
-        for k, f in fns.items():
-            xs = inputs[k]
-            for j in range(block):
-                x = xs[(done + j) % n]
-                t0 = clock()
-                f(x)
-                if j:
-                    times[k].append(clock() - t0)
-        done += block - 1
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
-
-
 def _naive(jpeg: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     from sketchd.filters.sketch import classic_sketch
 
@@ -178,98 +173,192 @@ def _naive(jpeg: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(classic_sketch(bgr), cv2.COLOR_GRAY2RGB, dst=rgb)
 
 
+@dataclass
+class Frames:
+    """The test frames at one size, in every form a candidate takes."""
+
+    bgr: list[np.ndarray]
+    gray: list[np.ndarray]
+    jpeg: list[np.ndarray]
+    camera: list  # CameraFrame of the JPEG bytes, as the camera source delivers MJPG
+
+    @classmethod
+    def make(cls, w: int, h: int) -> Frames:
+        from sketchd.pipeline.frames import CameraFrame
+
+        bgrs = [
+            cv2.resize(
+                p, (w, h), interpolation=cv2.INTER_AREA if p.shape[1] > w else cv2.INTER_CUBIC
+            )
+            for p in load_photos()
+        ]
+        grays = [cv2.cvtColor(b, cv2.COLOR_BGR2GRAY) for b in bgrs]
+        jpegs = [cv2.imencode(".jpg", b, [cv2.IMWRITE_JPEG_QUALITY, 90])[1] for b in bgrs]
+        cams = [CameraFrame(j, "MJPG", w, h, i + 1, 0.0) for i, j in enumerate(jpegs)]
+        return cls(bgrs, grays, jpegs, cams)
+
+
+def _presets() -> dict:
+    from sketchd.config import loader, schema
+
+    config, _ = schema.validate(loader.defaults_data())
+    return dict(config.presets)
+
+
+def hot_path(name: str, w: int, h: int) -> Callable:
+    """sketchd's per-frame path for preset ``name``: camera frame → decode as far as needed →
+    chain → fit → the I420 buffer handed to pyvirtualcam."""
+    from sketchd.filters.registry import compose, needs_colour
+    from sketchd.pipeline.engine import Settings, process
+    from sketchd.pipeline.frames import fit
+    from sketchd.sinks.vcam import I420Converter
+
+    steps = _presets()[name].steps
+    settings = Settings(name, compose(steps), needs_colour(steps))
+    conv = I420Converter(w, h)
+
+    def hot(cam):
+        return conv(fit(process(cam, settings), w, h))
+
+    return hot
+
+
+def candidate(key: str, frames: Frames) -> tuple[Callable, Sequence, bool]:
+    """(function, its inputs, whether it runs as sketchd runs) for a benchmark key:
+    classic/bgr, classic/gray, naive (the seed's paths, as a plain script runs them), the same
+    with /kept (as sketchd runs: see ``measure``), and sketchd's own pencil/bgr, pencil/gray,
+    preset/NAME (a preset's chain) and e2e/NAME (its whole per-frame path)."""
+    from sketchd.filters.registry import compose, needs_colour
+    from sketchd.filters.sketch import classic_sketch, pencil
+
+    kind, _, name = key.partition("/")
+    kept = kind in ("classic", "naive") and (name == "kept" or name.endswith("/kept"))
+    if kept:
+        name = name.removesuffix("kept").removesuffix("/")
+    h, w = frames.gray[0].shape
+    if kind == "classic":
+        return classic_sketch, frames.bgr if name == "bgr" else frames.gray, kept
+    if kind == "naive":
+        rgb = np.empty((h, w, 3), np.uint8)
+        return functools.partial(_naive, rgb=rgb), frames.jpeg, kept
+    if kind == "pencil":
+        return pencil, frames.bgr if name == "bgr" else frames.gray, True
+    if kind == "preset":
+        steps = _presets()[name].steps
+        return compose(steps), frames.bgr if needs_colour(steps) else frames.gray, True
+    if kind == "e2e":
+        return hot_path(name, w, h), frames.camera, True
+    raise ValueError(f"unknown benchmark candidate {key!r}")
+
+
+def measure(key: str, w: int, h: int, frames: int) -> list[float]:
+    """Milliseconds per frame of candidate ``key`` in this process, after WARM frames not
+    counted. sketchd's paths run as in the daemon: in a worker thread (its publish loop), with
+    the daemon's allocator settings. The seed's paths run as a plain script: in the main
+    thread with the C library's defaults (glibc trims and re-faults its frame-sized arrays
+    there: the classic sketch measured ~6.7 ms at 1080p that way, ~3.6 ms in a thread with
+    the buffers kept, which is what the /kept variants show)."""
+    from sketchd.platform import tune_memory
+
+    cv2.setNumThreads(1)
+    fn, inputs, as_sketchd = candidate(key, Frames.make(w, h))
+    if as_sketchd:
+        tune_memory()
+    times: list[float] = []
+    failed: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            clock = time.perf_counter
+            for i in range(WARM + frames):
+                x = inputs[i % len(inputs)]
+                t0 = clock()
+                fn(x)
+                if i >= WARM:
+                    times.append((clock() - t0) * 1e3)
+        except BaseException as e:  # handed to the caller's thread
+            failed.append(e)
+
+    if as_sketchd:
+        worker = threading.Thread(target=loop, name="bench-worker")
+        worker.start()
+        worker.join()
+    else:
+        loop()
+    if failed:
+        raise failed[0]
+    return times
+
+
+def _spawn(key: str, w: int, h: int, frames: int) -> list[float]:
+    """``measure`` in a fresh Python process."""
+    cmd = [sys.executable, "-m", "sketchd.bench", "--worker", key, f"{w}x{h}", str(frames)]
+    done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker {key} at {w}x{h} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
 def run(
     sizes: Sequence[tuple[int, int]] = SIZES,
     frames: int = 200,
     presets: Sequence[str] | None = None,
     fidelity: bool = True,
+    rounds: int = ROUNDS,
 ) -> Report:
-    """Measure everything; returns the report (``report.markdown()`` is the table)."""
-    from sketchd.config import loader, schema
-    from sketchd.filters.registry import compose, needs_colour
+    """Measure everything; returns the report (``report.markdown()`` is the table).
+    ``frames`` per candidate and size, spread over ``rounds`` turns."""
+    from sketchd.filters.registry import needs_colour
     from sketchd.filters.sketch import classic_sketch, pencil
-    from sketchd.pipeline.engine import Settings, process
-    from sketchd.pipeline.frames import CameraFrame, fit
-    from sketchd.sinks.vcam import I420Converter
 
-    threads = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        config, _ = schema.validate(loader.defaults_data())
-        names = list(presets or config.presets)
-        photos = load_photos()
-        report = Report(frames=frames)
-        for w, h in sizes:
-            size = f"{w}x{h}"
-            bgrs = [
-                cv2.resize(
-                    p, (w, h), interpolation=cv2.INTER_AREA if p.shape[1] > w else cv2.INTER_CUBIC
+    all_presets = _presets()
+    names = list(presets or all_presets)
+    kinds = {n: "bgr" if needs_colour(all_presets[n].steps) else "gray" for n in names}
+    keys = [f"classic/{k}{kept}" for k in ("bgr", "gray") for kept in ("", "/kept")]
+    keys += ["pencil/bgr", "pencil/gray"]
+    keys += [f"preset/{n}" for n in names] + ["naive", "naive/kept"] + [f"e2e/{n}" for n in names]
+    per_turn = max(2, -(-frames // rounds))
+    report = Report(frames=per_turn * rounds, rounds=rounds)
+    for w, h in sizes:
+        size = f"{w}x{h}"
+        times: dict[str, list[float]] = {k: [] for k in keys}
+        for turn in range(rounds):
+            order = keys[turn % len(keys) :] + keys[: turn % len(keys)]
+            if turn % 2:
+                order.reverse()
+            for key in order:
+                times[key] += _spawn(key, w, h, per_turn)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        for kind in ("bgr", "gray"):
+            report.rows.append(
+                Row(
+                    "filter", size, "pencil() alone", med[f"pencil/{kind}"],
+                    med[f"classic/{kind}"], kind, med[f"classic/{kind}/kept"],
                 )
-                for p in photos
-            ]
-            grays = [cv2.cvtColor(b, cv2.COLOR_BGR2GRAY) for b in bgrs]
-            jpegs = [cv2.imencode(".jpg", b, [cv2.IMWRITE_JPEG_QUALITY, 90])[1] for b in bgrs]
-            cams = [CameraFrame(j, "MJPG", w, h, i + 1, 0.0) for i, j in enumerate(jpegs)]
-
-            # 1. filters alone, beside the classic sketch on the same frames
-            fns: dict[str, Callable] = {
-                "classic/bgr": classic_sketch,
-                "classic/gray": classic_sketch,
-            }
-            inputs: dict[str, Sequence] = {"classic/bgr": bgrs, "classic/gray": grays}
-            fns["pencil filter/bgr"], inputs["pencil filter/bgr"] = pencil, bgrs
-            fns["pencil filter/gray"], inputs["pencil filter/gray"] = pencil, grays
-            kinds = {}
-            for name in names:
-                steps = config.presets[name].steps
-                kind = "bgr" if needs_colour(steps) else "gray"
-                kinds[name] = kind
-                fns[f"preset {name}"] = compose(steps)
-                inputs[f"preset {name}"] = bgrs if kind == "bgr" else grays
-            med = interleaved(fns, inputs, frames)
-            for key in ("pencil filter/bgr", "pencil filter/gray"):
-                kind = key.split("/")[1]
-                report.rows.append(
-                    Row("filter", size, "pencil() alone", med[key], med[f"classic/{kind}"], kind)
+            )  # fmt: skip
+        for n in names:
+            k = kinds[n]
+            report.rows.append(
+                Row(
+                    "filter", size, n, med[f"preset/{n}"], med[f"classic/{k}"], k,
+                    med[f"classic/{k}/kept"],
                 )
-            for name in names:
-                kind = kinds[name]
-                report.rows.append(
-                    Row("filter", size, name, med[f"preset {name}"], med[f"classic/{kind}"], kind)
-                )
+            )  # fmt: skip
+        for n in names:
+            report.rows.append(
+                Row("e2e", size, n, med[f"e2e/{n}"], med["naive"], "MJPG→I420", med["naive/kept"])
+            )
 
-            # 2. end to end: camera bytes → the buffer pyvirtualcam is given
-            rgb = np.empty((h, w, 3), np.uint8)
-            e2e: dict[str, Callable] = {"naive": functools.partial(_naive, rgb=rgb)}
-            e2e_in: dict[str, Sequence] = {"naive": jpegs}
-            for name in names:
-                steps = config.presets[name].steps
-                settings = Settings(name, compose(steps), needs_colour(steps))
-                conv = I420Converter(w, h)
-                e2e[name] = _hot_path(settings, conv, w, h, process, fit)
-                e2e_in[name] = cams
-            med = interleaved(e2e, e2e_in, frames)
-            for name in names:
-                report.rows.append(Row("e2e", size, name, med[name], med["naive"], "MJPG→I420"))
-
-            # 3. allocations per frame in the hot path
-            for name in names:
-                report.memory.append(
-                    _allocations(name, size, e2e[name], cams, max(10, frames // 10))
-                )
-            if fidelity and (w, h) == tuple(sizes[-1]):
-                report.fidelity += _fidelity(photos, (w, h), classic_sketch, pencil)
-        report.rss_mb = rss_mb()
-        return report
-    finally:
-        cv2.setNumThreads(threads)
-
-
-def _hot_path(settings, conv, w, h, process, fit):
-    def hot(cam):
-        return conv(fit(process(cam, settings), w, h))
-
-    return hot
+        # allocations per frame in the hot path (in this process: tracemalloc sees numpy)
+        test = Frames.make(w, h)
+        for n in names:
+            report.memory.append(
+                _allocations(n, size, hot_path(n, w, h), test.camera, max(10, frames // 10))
+            )
+        if fidelity and (w, h) == tuple(sizes[-1]):
+            report.fidelity += _fidelity(load_photos(), (w, h), classic_sketch, pencil)
+    report.rss_mb = rss_mb()
+    return report
 
 
 def _allocations(name: str, size: str, fn, inputs: Sequence, n: int) -> MemRow:
@@ -490,3 +579,15 @@ def daemon(
             worst = max(r[5] for r in results)
             report.rows.append(DaemonRow(f"{w}x{h}", first, live, cpu, rss, ms, worst, runs))
     return report
+
+
+def _worker_main(argv: Sequence[str]) -> int:
+    """python -m sketchd.bench --worker KEY WxH FRAMES: one candidate's times as JSON."""
+    _, key, size, frames = argv
+    (w, h), n = parse_sizes(size)[0], int(frames)
+    print(json.dumps([round(t, 4) for t in measure(key, w, h, n)]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main(sys.argv[1:]))

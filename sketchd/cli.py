@@ -267,7 +267,8 @@ def _bench(args) -> int:
         raise UsageError(str(e)) from None
     if args.part in ("all", "frames"):
         frames = args.frames or (6 if args.quick else 200)
-        print(bench.run(sizes, frames, fidelity=not args.quick).markdown())
+        rounds = 1 if args.quick else bench.ROUNDS
+        print(bench.run(sizes, frames, fidelity=not args.quick, rounds=rounds).markdown())
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:

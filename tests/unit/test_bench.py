@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ PRESETS = sorted(schema.validate(loader.defaults_data())[0].presets)
 
 @pytest.fixture(scope="module")
 def report() -> bench.Report:
-    return bench.run(sizes=[(320, 240)], frames=3, fidelity=True)
+    return bench.run(sizes=[(320, 240)], frames=3, fidelity=True, rounds=1)
 
 
 def test_every_preset_has_a_filter_and_an_end_to_end_row(report):
@@ -30,12 +29,13 @@ def test_every_preset_has_a_filter_and_an_end_to_end_row(report):
 def test_numbers_are_positive_and_the_table_shows_them(report):
     for r in report.rows:
         assert r.ms > 0 and r.ref_ms > 0 and r.ratio > 0, r
+        assert r.ref2_ms > 0 and r.ratio2 > 0, r  # the reference run as sketchd runs, too
     for m in report.memory:
         assert m.transient_kb >= 0 and m.frames > 0, m
     assert report.rss_mb > 0
     table = report.markdown()
     for name in PRESETS:
-        assert f"e2e: {name} |" in table and f"filter: {name} |" in table
+        assert f"| e2e: {name} |" in table and f"| 320x240 | {name} | " in table
     assert "| 320x240 |" in table
 
 
@@ -85,25 +85,30 @@ def test_a_daemon_that_cannot_start_is_reported_with_its_log(tmp_path):
     assert "no camera at '/nonexistent'" in str(err.value)
 
 
-def test_candidates_take_turns_in_blocks_and_each_block_warms_up_first():
-    calls: list[tuple[str, int]] = []
-    slow_first: dict[str, int] = {}
+def test_each_candidate_runs_as_its_program_does():
+    """sketchd's paths as the daemon runs them (its allocator settings), the seed's as a
+    script runs them, and the seed's once more as sketchd runs for the strict comparison."""
+    frames = bench.Frames.make(64, 48)
+    seen = {}
+    for key in ("classic/bgr", "classic/gray/kept", "naive", "naive/kept", "pencil/gray"):
+        fn, inputs, as_sketchd = bench.candidate(key, frames)
+        seen[key] = as_sketchd
+        assert fn(inputs[0]).shape[:2] == (48, 64)
+    assert seen == {
+        "classic/bgr": False,
+        "classic/gray/kept": True,
+        "naive": False,
+        "naive/kept": True,
+        "pencil/gray": True,
+    }
+    fn, inputs, _ = bench.candidate("e2e/pencil", frames)
+    assert fn(inputs[0]).size == 64 * 48 * 3 // 2  # the I420 buffer pyvirtualcam is given
+    with pytest.raises(ValueError, match="unknown benchmark candidate"):
+        bench.candidate("nope/x", frames)
 
-    def make(name: str):
-        def f(x: int) -> None:
-            calls.append((name, x))
-            # the first frame of each block is slow (a cold cache): it must not be counted
-            n = slow_first.get(name, 0)
-            slow_first[name] = n + 1
-            time.sleep(0.02 if n % 4 == 1 else 0.0)
 
-        return f
-
-    med = bench.interleaved(
-        {"a": make("a"), "b": make("b")}, {"a": [0, 1, 2], "b": [0, 1, 2]}, rounds=6, block=4
-    )
-    assert calls[:2] == [("a", 0), ("b", 0)]  # one warm-up call each
-    turns = [name for name, _ in calls[2:]]
-    assert turns == ["a"] * 4 + ["b"] * 4 + ["a"] * 4 + ["b"] * 4
-    assert [x for name, x in calls[2:6]] == [0, 1, 2, 0]  # the photographs in turn
-    assert med["a"] < 10 and med["b"] < 10  # the slow first frames were left out
+def test_a_worker_process_measures_one_candidate():
+    times = bench._spawn("e2e/pencil", 160, 120, 4)
+    assert len(times) == 4 and all(t > 0 for t in times)
+    with pytest.raises(RuntimeError, match="worker preset/nope at 160x120 failed"):
+        bench._spawn("preset/nope", 160, 120, 2)
