@@ -53,7 +53,13 @@ case "$mode" in
     make_venv tray
     if [ ! -e /sys/module/v4l2loopback ] && [ -x packaging/linux/install.sh ]; then
       echo "setup: no virtual camera yet; installing v4l2loopback (needs sudo once)"
-      if [ "$(id -u)" -eq 0 ]; then packaging/linux/install.sh; else sudo packaging/linux/install.sh; fi
+      sudo=()
+      [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+      if ! "${sudo[@]}" packaging/linux/install.sh; then
+        # sketchd still starts: its tray shows what is missing and retries; doctor explains
+        echo "setup: the virtual camera is not set up yet (see above); starting sketchd" \
+          "anyway: \`.venv/bin/sketchd doctor\` says what is missing" >&2
+      fi
     fi
     exec .venv/bin/sketchd run "$@"
     ;;

@@ -77,8 +77,12 @@ if [ -d /sys/module/v4l2loopback ]; then
                 "sudo modprobe v4l2loopback" >&2
             ;;
     esac
-else
-    modprobe v4l2loopback
+elif modprobe v4l2loopback; then
     echo "install.sh: loaded v4l2loopback (it loads at every boot from now on)"
+else
+    echo "install.sh: could not load v4l2loopback (above: why). With Secure Boot on, the" \
+        "DKMS-built module must be signed: sudo mokutil --import /var/lib/dkms/mok.pub," \
+        "reboot and enroll the key; in a container or VM without modules, load it on the host" >&2
+    exit 1
 fi
 echo "install.sh: done. As your user: pipx install sketchd; sketchd doctor; sketchd autostart enable"
