@@ -205,6 +205,32 @@ class Reader:
         self.proc.stdout.close()
 
 
+def open_as_webcam(fourcc: bytes, width: int, height: int, sizeimage: int, stride: int = 0) -> int:
+    """Open /dev/video11 as its producer with the given format set (VIDIOC_S_FMT), so the
+    test writes frames into the 'physical webcam' itself. Returns the file descriptor."""
+    import fcntl
+    import struct
+
+    from sketchd.platform.linux_v4l2 import (
+        _FMT_SIZE,
+        BUF_TYPE_VIDEO_OUTPUT,
+        COLORSPACE_SRGB,
+        FIELD_NONE,
+        VIDIOC_S_FMT,
+    )
+
+    fd = os.open(CAM_DEV, os.O_RDWR)
+    fmt = bytearray(_FMT_SIZE)
+    struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
+    struct.pack_into(
+        "8I", fmt, 8,
+        width, height, int.from_bytes(fourcc, "little"), FIELD_NONE,
+        stride, sizeimage, COLORSPACE_SRGB, 0,
+    )  # fmt: skip
+    fcntl.ioctl(fd, VIDIOC_S_FMT, fmt)
+    return fd
+
+
 def producing(dev: str) -> bool:
     """Whether a producer has set a format on a loopback device (readers may open it then).
     Opening it earlier would take it as a capture device and lock the producer out."""

@@ -8,9 +8,7 @@ loosely here (tests/unit/test_faults.py bounds them tightly on the host).
 
 from __future__ import annotations
 
-import fcntl
 import os
-import struct
 import threading
 import time
 from pathlib import Path
@@ -20,16 +18,9 @@ import numpy as np
 import pytest
 
 from sketchd.pipeline.frames import card
-from sketchd.platform.linux_v4l2 import (
-    _FMT_SIZE,
-    BUF_TYPE_VIDEO_OUTPUT,
-    COLORSPACE_SRGB,
-    FIELD_NONE,
-    VIDIOC_S_FMT,
-)
 from sketchd.sinks.vcam import VIDEO_RANGE
 
-from .conftest import CAM_DEV, Reader, read_camera_y, wait_for_output
+from .conftest import CAM_DEV, Reader, open_as_webcam, read_camera_y, wait_for_output
 from .test_live import H, W, expected, is_placeholder, photo  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
@@ -79,15 +70,7 @@ class MjpgCamera:
         self.mode = "good"  # good | mixed | torn
         self.fps = fps
         self._stop = threading.Event()
-        self._fd = os.open(CAM_DEV, os.O_RDWR)
-        fmt = bytearray(_FMT_SIZE)
-        struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
-        struct.pack_into(
-            "8I", fmt, 8,
-            self.w, self.h, int.from_bytes(b"MJPG", "little"), FIELD_NONE,
-            0, self.w * self.h * 2, COLORSPACE_SRGB, 0,
-        )  # fmt: skip
-        fcntl.ioctl(self._fd, VIDIOC_S_FMT, fmt)
+        self._fd = open_as_webcam(b"MJPG", self.w, self.h, self.w * self.h * 2)
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 

@@ -10,10 +10,8 @@ over time instead of growing like a queue would.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import struct
 import subprocess
 import sys
 import threading
@@ -26,15 +24,8 @@ import pytest
 
 from sketchd.filters import build
 from sketchd.pipeline.frames import fit
-from sketchd.platform.linux_v4l2 import (
-    _FMT_SIZE,
-    BUF_TYPE_VIDEO_OUTPUT,
-    COLORSPACE_SRGB,
-    FIELD_NONE,
-    VIDIOC_S_FMT,
-)
 
-from .conftest import CAM_DEV, ROOT, Reader, wait_for_output
+from .conftest import CAM_DEV, ROOT, Reader, open_as_webcam, wait_for_output
 
 CW, CH = 640, 480  # the camera
 W, H = 640, 360  # the output: the camera is letterboxed into it, scaled by 3/4
@@ -88,15 +79,7 @@ class CodedCamera:
         self.bg, self.fps = background, fps
         self.written: list[float] = []  # written[n] = when frame n went into the device
         self._stop = threading.Event()
-        self._fd = os.open(CAM_DEV, os.O_RDWR)
-        fmt = bytearray(_FMT_SIZE)
-        struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
-        struct.pack_into(
-            "8I", fmt, 8,
-            CW, CH, int.from_bytes(b"YUYV", "little"), FIELD_NONE,
-            CW * 2, CW * CH * 2, COLORSPACE_SRGB, 0,
-        )  # fmt: skip
-        fcntl.ioctl(self._fd, VIDIOC_S_FMT, fmt)
+        self._fd = open_as_webcam(b"YUYV", CW, CH, CW * CH * 2, stride=CW * 2)
         self._thread = threading.Thread(target=self._pump, daemon=True)
         self._thread.start()
 
