@@ -23,9 +23,13 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import os
+import queue
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -198,6 +202,7 @@ class Frames:
         return cls(bgrs, grays, jpegs, cams)
 
 
+@functools.cache
 def _presets() -> dict:
     from sketchd.config import loader, schema
 
@@ -456,8 +461,6 @@ class DaemonReport:
 def _proc_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    import os
-
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -471,11 +474,6 @@ def _proc_rss_mb(pid: int) -> float:
 def _start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0):
     """Start the daemon, time its first frames from its log, measure it once it has settled,
     stop it. Returns (first frame s, first live s, cpu %, rss MB, latency ms, behind max)."""
-    import queue
-    import signal
-    import subprocess
-    import threading
-
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -539,10 +537,6 @@ def daemon(
 ) -> DaemonReport:
     """Start ``sketchd run`` ``runs`` times per size in a private home and measure start-up
     (from the moment the process is spawned), steady CPU and memory. Linux only (/proc)."""
-    import os
-    import subprocess
-    import tempfile
-
     if not Path("/proc/self/stat").exists():
         raise RuntimeError("the daemon benchmark reads /proc: Linux only")
     report = DaemonReport()

@@ -56,7 +56,8 @@ def decode(frame: CameraFrame, *, gray: bool) -> np.ndarray:
 
 # A camera whose every frame carries a libjpeg warning (cheap webcams often add bytes before
 # the end marker) would pay for two decodes a frame: after REFUSALS in a row simplejpeg is
-# left out for SKIP frames, then tried again. Only the publish loop decodes camera frames.
+# left out for SKIP frames, then tried again. The counters are shared by whatever decodes in
+# this process; a race between two threads only moves the next retry by a frame.
 REFUSALS, SKIP = 3, 300
 _refused = _skip = 0
 
