@@ -174,6 +174,7 @@ def _naive(jpeg: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     from sketchd.filters.sketch import classic_sketch
 
     bgr = cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+    assert bgr is not None  # the JPEG is one cv2.imencode made (Frames.make)
     return cv2.cvtColor(classic_sketch(bgr), cv2.COLOR_GRAY2RGB, dst=rgb)
 
 
@@ -207,6 +208,7 @@ def _presets() -> dict:
     from sketchd.config import loader, schema
 
     config, _ = schema.validate(loader.defaults_data())
+    assert config is not None  # the shipped defaults are valid (as in loader.load)
     return dict(config.presets)
 
 
@@ -479,10 +481,12 @@ def _start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0)
         cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    stderr = proc.stderr
+    assert stderr is not None  # stderr=subprocess.PIPE
     lines: queue.Queue[tuple[float, str]] = queue.Queue()
 
     def pump() -> None:
-        for line in proc.stderr:
+        for line in stderr:
             lines.put((time.perf_counter(), line))
 
     pumping = threading.Thread(target=pump, daemon=True)
@@ -526,7 +530,7 @@ def _start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0)
             proc.kill()
             proc.wait()
         pumping.join(5)
-        proc.stderr.close()
+        stderr.close()
     return first, live, cpu, rss, st["latency_ms"], st["behind_max"]
 
 

@@ -53,9 +53,11 @@ class Server:
         return self
 
     def _serve(self) -> None:
+        listener = self._listener
+        assert listener is not None  # start() makes it before it starts this thread
         while not self._closing.is_set():
             try:
-                conn = self._listener.accept()
+                conn = listener.accept()
             except Exception as e:  # a client failing the key check lands here too
                 if self._closing.is_set():
                     break

@@ -103,7 +103,7 @@ def _render_video(cap, src: Path, dst: Path, chain: FrameFn, progress: bool) -> 
     w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
     h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     _mkparent(dst)
-    fourcc = cv2.VideoWriter_fourcc(*VIDEO_FOURCC[dst.suffix.lower()])
+    fourcc = cv2.VideoWriter.fourcc(*VIDEO_FOURCC[dst.suffix.lower()])
     writer = cv2.VideoWriter(str(dst), fourcc, fps, (w, h))
     if not writer.isOpened():
         raise UsageError(f"{dst}: cannot write a {dst.suffix} video here")

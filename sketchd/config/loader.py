@@ -96,6 +96,7 @@ def load(path: str | Path | None = None) -> tuple[Config, Path | None]:
     """Load defaults + the user's (or given) file → (Config, the file used or None)."""
     defaults = defaults_data()
     file = resolve_path(path)
+    lines: dict[str, int]
     if file is None:
         log.info(
             "config: built-in defaults (%s); no user file at %s",

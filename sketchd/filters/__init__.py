@@ -40,6 +40,7 @@ def build(preset: str | Mapping[str, Any] | list, config=None) -> FrameFn:
     checked, problems = schema.check_preset(raw)
     if problems:
         raise ConfigError(problems, "preset")
+    assert checked is not None  # check_preset returns a Preset whenever it found no problem
     return compose(checked.steps)
 
 

@@ -236,7 +236,10 @@ class Autoframe:
                 if moved > DEADBAND * self.target[2]:  # no chasing the detector's jitter
                     self.target = aim
         self.crop.step(self.target, self.speed, MAX_STEP * h)
-        cx, cy, ch = _inside(*self.crop.x, h, w)
+        # unpacked by name, not as *self.crop.x: mypy cannot know an array's length and so
+        # assumes a starred argument fills every positional parameter (python/mypy#9142)
+        cx, cy, ch = self.crop.x
+        cx, cy, ch = _inside(cx, cy, ch, h, w)
         return zoom(frame, cx, cy, ch)
 
 
@@ -347,7 +350,8 @@ class FaceColour:
         for t in self.tracks:
             alpha = float(np.clip(t.opacity.x[0], 0.0, 1.0))
             if alpha > 0.01:
-                _blend_ellipse(out, colour, *t.ellipse.x, self.feather, alpha)
+                cx, cy, rx, ry = t.ellipse.x  # by name: see Autoframe.__call__
+                _blend_ellipse(out, colour, cx, cy, rx, ry, self.feather, alpha)
         return out
 
 
@@ -374,7 +378,7 @@ def _blend_ellipse(
     xs = (np.arange(x0, x1, q, dtype=np.float32) + (q - 1) / 2 - cx) / rx
     ys = (np.arange(y0, y1, q, dtype=np.float32) + (q - 1) / 2 - cy) / ry
     d = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2)
-    m = np.clip((1.0 - d) / max(feather, 1e-3), 0.0, 1.0)
+    m: np.ndarray = np.clip((1.0 - d) / max(feather, 1e-3), 0.0, 1.0)  # also cv2.resize output
     m = m * m * (3.0 - 2.0 * m) * alpha
     if q > 1:
         m = cv2.resize(m, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)

@@ -36,7 +36,9 @@ def _session_bus(env: Mapping[str, str]) -> bool:
     if env.get("DBUS_SESSION_BUS_ADDRESS"):
         return True
     run = env.get("XDG_RUNTIME_DIR")
-    return bool(run) and Path(run, "bus").exists()
+    if not run:
+        return False
+    return Path(run, "bus").exists()
 
 
 def choose_backend(

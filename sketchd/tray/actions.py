@@ -108,7 +108,7 @@ class Actions:
 def load_autostart():
     """The autostart module (sketchd/platform/autostart) if this build has it, else None."""
     try:
-        from sketchd.platform import autostart  # type: ignore[attr-defined]
+        from sketchd.platform import autostart
     except ImportError:
         return None
     if not all(callable(getattr(autostart, f, None)) for f in ("enable", "disable", "status")):

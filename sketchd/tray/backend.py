@@ -16,11 +16,15 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from sketchd.errors import ConfigError, SketchdError
 from sketchd.tray import icon as icons
 from sketchd.tray import model
 from sketchd.tray.actions import Actions
+
+if TYPE_CHECKING:  # at run time pystray is imported by _run only (see above)
+    import pystray
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class Tray:
         self.controller = controller
         self.backend = backend
         self.actions = actions or Actions(controller)
-        self._icon = None
+        self._icon: pystray.Icon | None = None
         self._view: model.View | None = None
         self._autostart: bool | None = None  # asked on start and after each change only
         self._icon_key: tuple | None = None
@@ -199,7 +203,9 @@ class Tray:
     def _activate(self, item_id: str) -> None:
         log.info("tray: %s", item_id)
         try:
-            message = model.activate(item_id, self.controller, self._view, self.actions)
+            view = self._view
+            assert view is not None  # _run makes the view before the icon, so before any click
+            message = model.activate(item_id, self.controller, view, self.actions)
         except ConfigError:
             return  # the reload already logged every problem and showed the first
         except SketchdError as e:

@@ -9,6 +9,7 @@ on Windows, so it is imported when a method runs, never at import.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Sequence
 
 from sketchd.platform.autostart._base import (
@@ -21,6 +22,7 @@ from sketchd.platform.autostart._base import (
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 VALUE = "sketchd"
 LOCATION = rf"HKEY_CURRENT_USER\{RUN_KEY}\{VALUE}"
+_WINDOWS_ONLY = f"{LOCATION} exists only on Windows"
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -41,6 +43,10 @@ class WindowsRunKeyAutostart:
     def _read(self) -> str | None:
         import winreg
 
+        # after the import, so off Windows this still fails as before (ModuleNotFoundError);
+        # it tells mypy that the rest is Windows-only (typeshed's winreg is empty elsewhere)
+        if sys.platform != "win32":
+            raise AutostartError(_WINDOWS_ONLY)
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
                 value, _kind = winreg.QueryValueEx(key, VALUE)
@@ -57,6 +63,8 @@ class WindowsRunKeyAutostart:
     def enable(self) -> Status:
         import winreg
 
+        if sys.platform != "win32":  # for mypy: see _read
+            raise AutostartError(_WINDOWS_ONLY)
         line = command_line(self.command())
         if self._read() == line:
             return self.status("already enabled")
@@ -72,6 +80,8 @@ class WindowsRunKeyAutostart:
     def disable(self) -> Status:
         import winreg
 
+        if sys.platform != "win32":  # for mypy: see _read
+            raise AutostartError(_WINDOWS_ONLY)
         if self._read() is None:
             return self.status("already disabled")
         try:
