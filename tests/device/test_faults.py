@@ -3,7 +3,7 @@ yet, a camera delivering another size than asked, and MJPG frames that fail to d
 app (ffmpeg reading /dev/video10) must keep receiving frames throughout.
 
 Timings inside the VM are 15-25x slower than on a host; the gaps are reported, and bounded only
-loosely here (tests/unit/test_faults.py bounds them tightly on the host).
+loosely here (tests/soak/test_faults_realtime.py bounds them tightly on the host).
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Camera faults through the real daemon threads and pacer, with the camera scripted at the OS
 boundary: the virtual camera keeps its frame rate through a stall, an unplug and corrupt frames,
 and live video returns as soon as the camera does. (The same on a real device: tests/device.)
+
+Real time, measured with the wall clock: a figure of the soak suite, not of the unit suite
+(on a loaded 2-core machine its frame-gap percentiles say more about the machine).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import time
 
 import cv2
 import numpy as np
+import pytest
 
 from sketchd import paths
 from sketchd.app import Daemon
@@ -19,6 +23,7 @@ from sketchd.pipeline.frames import CameraFrame
 from sketchd.sinks.memory import RecordingSink
 
 FPS = 30
+pytestmark = pytest.mark.soak
 
 
 class ScriptedCamera:
