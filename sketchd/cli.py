@@ -7,6 +7,7 @@ prints a traceback for them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -149,6 +150,19 @@ def _device(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
+def _camera_arg(text: str) -> str:
+    """--camera checked like camera.device (argparse reports a problem, exit 2)."""
+    from sketchd.config.schema import camera_device
+
+    value, err = camera_device(text)
+    if err:
+        raise argparse.ArgumentTypeError(err)
+    return str(value)
+
+
+_CAMERA_HELP = "camera: index, /dev/videoN, its name as `sketchd devices` lists it, or 'demo'"
+
+
 def _live_config(args):
     """The config with run/preview's command-line overrides applied (each one logged)."""
     from dataclasses import replace
@@ -162,7 +176,7 @@ def _live_config(args):
 
 def _live_args(p) -> None:
     p.add_argument("--preset", help="preset to start with (default: the config's)")
-    p.add_argument("--camera", metavar="DEV", help="camera: index, /dev/videoN, or 'demo'")
+    p.add_argument("--camera", metavar="DEV", type=_camera_arg, help=_CAMERA_HELP)
     _config_arg(p)
 
 
@@ -222,24 +236,35 @@ def _devices(args) -> int:
         cam = resolve_device(cfg.camera.device)
     except CameraError:
         cam = None
-    try:
-        out = devices.output_device(cfg.output.device)
-    except OutputError:
-        out = None
-    print("Cameras:")
+    cam_path = f"/dev/video{cam}" if isinstance(cam, int) else cam
+    outs: list[str | None] = []
+    for configured in cfg.output.devices:
+        with contextlib.suppress(OutputError):
+            outs.append(devices.output_device(configured))
+    print("Cameras (camera.device or --camera takes the path, or the name as quoted here):")
     for d in cams:
-        mark = "*" if d.path == cam or d.path == f"/dev/video{cam}" else " "
-        print(f" {mark} {d.path:<14} {d.name}  [{d.note}]")
+        print(_device_line(d, d.path == cam_path))
     if not cams:
         print(f"   (none) {devices.describe_cameras()}")
     print("Virtual cameras:")
     for d in virt:
-        mark = "*" if d.path == out else " "
-        print(f" {mark} {d.path:<14} {d.name}  [{d.note}]")
+        used = " (read as the camera)" if d.path == cam_path else ""
+        print(_device_line(d, d.path in (*outs, cam_path), used))
     if not virt:
         print(f"   (none) {devices.install_hint()}")
     print("* = what `sketchd run` would use with this config")
     return 0
+
+
+def _device_line(d, marked: bool, extra: str = "") -> str:
+    """` * /dev/video0     "HD Pro Webcam C920"  bus usb-0000:00:14.0-1  [uvcvideo]` and, when
+    udev made one, its /dev/v4l/by-id link on the next line."""
+    from sketchd.devices import quoted
+
+    line = f" {'*' if marked else ' '} {d.path:<14} {quoted(d.name)}"
+    line += f"  bus {d.bus_info}" if d.bus_info else ""
+    line += (f"  [{d.note}]" if d.note else "") + extra
+    return line + (f"\n   {'':<14} {d.by_id}" if d.by_id else "")
 
 
 @command("bench", "time every preset against the classic sketch, and the daemon's start-up")
@@ -441,7 +466,7 @@ def _autostart(args) -> int:
 @command("doctor", "check the camera, virtual camera, tray, config and autostart")
 def _doctor_args(p):
     _config_arg(p)
-    p.add_argument("--camera", metavar="DEV", help="camera: index, /dev/videoN, or 'demo'")
+    p.add_argument("--camera", metavar="DEV", type=_camera_arg, help=_CAMERA_HELP)
     p.add_argument("--output", metavar="DEV", help="virtual camera device to check")
     p.add_argument("--camera-timeout", type=float, default=5.0, metavar="S",
                    help="seconds to wait for the camera's first frame (default 5)")  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ class Device:
     name: str
     kind: str  # "camera" | "virtual"
     note: str = ""
+    bus_info: str = ""  # where it is plugged in (Linux: QUERYCAP bus_info)
+    by_id: str = ""  # a stable link to it (Linux: /dev/v4l/by-id/...), "" when none
 
 
 def _linux() -> bool:
@@ -29,9 +32,24 @@ def cameras() -> list[Device]:
     from sketchd.platform import linux_v4l2
 
     return [
-        Device(d.path, d.name, "camera", d.driver)
+        Device(d.path, d.name, "camera", d.driver, d.bus_info, d.by_id)
         for d in linux_v4l2.list_devices()
         if not d.loopback and d.capture
+    ]
+
+
+def named_cameras() -> list[Device]:
+    """Every device a camera name may pick: the physical cameras, and the loopback devices
+    (kind "virtual"), since a loopback device fed by another program (OBS, ffmpeg) is a camera
+    too when it is named. A loopback device may not deliver a picture yet: opening it says so."""
+    if not _linux():
+        return []
+    from sketchd.platform import linux_v4l2
+
+    return [
+        Device(d.path, d.name, "virtual" if d.loopback else "camera", d.driver, d.bus_info, d.by_id)
+        for d in linux_v4l2.list_devices()
+        if d.loopback or d.capture
     ]
 
 
@@ -46,7 +64,7 @@ def virtual_cameras() -> list[Device]:
         if d.loopback:
             excl = linux_v4l2.exclusive_caps_for(d)
             note = {True: "exclusive_caps=1", False: "exclusive_caps=0", None: ""}[excl]
-            out.append(Device(d.path, d.name, "virtual", note))
+            out.append(Device(d.path, d.name, "virtual", note, d.bus_info, d.by_id))
     return out
 
 
@@ -56,8 +74,13 @@ def describe_cameras() -> str:
     found = cameras()
     if not found:
         return "No camera found (nothing in /sys/class/video4linux besides virtual cameras)."
-    listed = ", ".join(f"{d.path} ({d.name})" for d in found)
+    listed = ", ".join(f"{d.path} {quoted(d.name)}" for d in found)
     return f"Cameras found: {listed}."
+
+
+def quoted(name: str) -> str:
+    """A device name as it can be pasted into the config (a YAML string) and a shell command."""
+    return json.dumps(name, ensure_ascii=False)
 
 
 def install_hint() -> str:

@@ -6,11 +6,13 @@ import fcntl
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 SYS_CLASS = Path("/sys/class/video4linux")
 SYS_MODULE = Path("/sys/module/v4l2loopback")
+BY_ID = Path("/dev/v4l/by-id")
 LOOPBACK_DRIVER = "v4l2 loopback"
 
 # struct v4l2_capability: driver[16] card[32] bus_info[32] version capabilities device_caps res[3]
@@ -29,6 +31,8 @@ class VideoDevice:
     loopback: bool
     capture: bool  # can be read (a webcam, or a loopback device with a producer)
     output: bool  # can be written (a loopback device)
+    bus_info: str = ""  # VIDIOC_QUERYCAP bus_info, e.g. "usb-0000:00:14.0-1" (the port)
+    by_id: str = ""  # its /dev/v4l/by-id/ link (udev's name from vendor, model, serial)
 
     @property
     def number(self) -> int:
@@ -45,6 +49,13 @@ def _read(path: Path) -> str:
 
 def querycap(dev: str) -> tuple[str, str, int] | None:
     """(driver, card, device caps) of a V4L2 node, or None when it cannot be opened."""
+    cap = capability(dev)
+    return None if cap is None else (cap[0], cap[1], cap[3])
+
+
+def capability(dev: str) -> tuple[str, str, str, int] | None:
+    """(driver, card, bus_info, device caps) of a V4L2 node (VIDIOC_QUERYCAP), or None when it
+    cannot be opened."""
     try:
         fd = os.open(dev, os.O_RDWR | os.O_NONBLOCK)
     except OSError:
@@ -59,19 +70,38 @@ def querycap(dev: str) -> tuple[str, str, int] | None:
         return None
     finally:
         os.close(fd)
-    driver, card, _bus, _ver, caps, dcaps, *_ = _CAP.unpack(bytes(buf))
+    driver, card, bus, _ver, caps, dcaps, *_ = _CAP.unpack(bytes(buf))
     use = dcaps if caps & CAP_DEVICE_CAPS else caps
-    return (
-        driver.split(b"\0", 1)[0].decode(errors="replace"),
-        card.split(b"\0", 1)[0].decode(errors="replace"),
-        use,
-    )
+    return (_text(driver), _text(card), _text(bus), use)
 
 
-def list_devices(sys_class: Path = SYS_CLASS, dev_dir: str = "/dev") -> list[VideoDevice]:
+def _text(field: bytes) -> str:
+    return field.split(b"\0", 1)[0].decode(errors="replace")
+
+
+def by_id_links(by_id_dir: Path = BY_ID) -> dict[str, str]:
+    """/dev/videoN (its real path) -> its /dev/v4l/by-id/ link, as udev made them ({} without
+    udev). A camera keeps its by-id name across ports and replugs; its number may change."""
+    try:
+        links = sorted(by_id_dir.iterdir())
+    except OSError:
+        return {}
+    out: dict[str, str] = {}
+    for link in links:
+        out.setdefault(os.path.realpath(link), str(link))
+    return out
+
+
+def list_devices(
+    sys_class: Path = SYS_CLASS,
+    dev_dir: str = "/dev",
+    by_id_dir: Path = BY_ID,
+    query: Callable[[str], tuple[str, str, str, int] | None] = capability,
+) -> list[VideoDevice]:
     """Every /dev/videoN the kernel knows, in number order."""
     if not sys_class.is_dir():
         return []
+    links = by_id_links(by_id_dir)
     found = []
     for entry in sys_class.iterdir():
         if not entry.name.startswith("video"):
@@ -80,9 +110,9 @@ def list_devices(sys_class: Path = SYS_CLASS, dev_dir: str = "/dev") -> list[Vid
         name = _read(entry / "name")
         # v4l2loopback devices are virtual and expose max_openers; real cameras are neither
         sys_loopback = "/virtual/" in str(entry.resolve()) and (entry / "max_openers").exists()
-        cap = querycap(path)
+        cap = query(path)
         driver = cap[0] if cap else ""
-        caps = cap[2] if cap else 0
+        caps = cap[3] if cap else 0
         loopback = sys_loopback or driver == LOOPBACK_DRIVER
         found.append(
             VideoDevice(
@@ -92,6 +122,8 @@ def list_devices(sys_class: Path = SYS_CLASS, dev_dir: str = "/dev") -> list[Vid
                 loopback=loopback,
                 capture=bool(caps & CAP_VIDEO_CAPTURE) or (loopback and not cap),
                 output=bool(caps & CAP_VIDEO_OUTPUT) or loopback,
+                bus_info=cap[2] if cap else "",
+                by_id=links.get(os.path.realpath(path), ""),
             )
         )
     return sorted(found, key=lambda d: d.number)
@@ -121,11 +153,20 @@ def exclusive_caps_for(device: VideoDevice, sys_module: Path = SYS_MODULE) -> bo
     return None
 
 
+# sketchd's devices: "Sketch Camera" at /dev/video10 and "Sketch Camera 2" at /dev/video12, for a
+# second call app at once (one device serves one call app; 0.12 ends the other reader's stream).
+# exclusive_caps=1: Chrome, Zoom and other WebRTC apps list only such devices. The same options
+# are in packaging/linux/modprobe.d; per-release fixes are in platform/linux_loopback.py.
+MODPROBE_OPTIONS = (
+    'devices=2 video_nr=10,12 card_label="Sketch Camera,Sketch Camera 2" exclusive_caps=1,1'
+)
+MODPROBE = f"sudo modprobe v4l2loopback {MODPROBE_OPTIONS}"
+RELOAD = f"sudo modprobe -r v4l2loopback && {MODPROBE}"
+
 INSTALL_HINT = (
     "install and load v4l2loopback:\n"
     "  sudo apt install v4l2loopback-dkms\n"
-    '  sudo modprobe v4l2loopback devices=1 video_nr=10 card_label="Sketch Camera" '
-    "exclusive_caps=1\n"
+    f"  {MODPROBE}\n"
     "or run packaging/linux/install.sh once, which also loads it at every boot"
 )
 

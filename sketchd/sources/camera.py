@@ -14,9 +14,12 @@ import time
 import cv2
 import numpy as np
 
+from sketchd import devices
 from sketchd.config.schema import CameraConfig
+from sketchd.devices import quoted
 from sketchd.errors import CameraError
 from sketchd.pipeline.frames import CameraFrame
+from sketchd.sources.camera_name import CameraFinder, choose, is_name
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,11 @@ def wanted_format(cfg: CameraConfig) -> str:
 
 
 def resolve_device(device: int | str) -> int | str:
-    """The device OpenCV opens: an index, a path, or for "auto" the first real camera."""
+    """The device OpenCV opens: an index, a path, for "auto" the first real camera, for a
+    camera's name the device with that name now (see camera_name)."""
+    if is_name(device):
+        _names_need_linux()
+        return choose(str(device), devices.named_cameras()).device.path
     if device != "auto":
         return device
     if sys.platform.startswith("linux"):
@@ -49,6 +56,14 @@ def resolve_device(device: int | str) -> int | str:
             raise CameraError(no_camera_message("auto"))
         return found[0].path
     return 0
+
+
+def _names_need_linux() -> None:
+    if not sys.platform.startswith("linux"):
+        raise CameraError(
+            "camera names work on Linux only; here pick the camera by index "
+            "(--camera 0 or camera.device: 0 is the first camera)"
+        )
 
 
 def no_camera_message(device: int | str) -> str:
@@ -62,10 +77,18 @@ def no_camera_message(device: int | str) -> str:
 
 
 def check_exists(cfg: CameraConfig) -> None:
-    """Fail fast, before anything opens, when the camera asked for by name plainly is not
+    """Fail fast, before anything opens, when the camera asked for by path plainly is not
     there (Linux: no such device node). A camera that is there but busy is retried instead,
-    and so is "auto" with no camera yet: started at login before the webcam is plugged in,
-    sketchd publishes the placeholder and picks the camera up when it appears."""
+    and so is "auto" or a camera's name with no such camera yet: started at login before the
+    webcam is plugged in, sketchd publishes the placeholder and picks the camera up when it
+    appears."""
+    if is_name(cfg.device):
+        _names_need_linux()
+        try:
+            choose(str(cfg.device), devices.named_cameras())
+        except CameraError as e:
+            log.warning("%s; waiting for it to be plugged in", e)
+        return
     if not sys.platform.startswith("linux") or cfg.device == "demo":
         return
     if cfg.device == "auto":
@@ -81,9 +104,16 @@ def check_exists(cfg: CameraConfig) -> None:
 
 
 class CameraSource:
-    def __init__(self, cfg: CameraConfig):
+    """A camera by index, path, "auto" or name. A name is looked up again at every open (the
+    capture thread's reconnects), so the camera is found at its new node after a replug;
+    ``finder`` replaces that lookup (tests)."""
+
+    def __init__(self, cfg: CameraConfig, finder: CameraFinder | None = None):
         self.cfg = cfg
         self.name = str(cfg.device)
+        if finder is None and is_name(cfg.device):
+            finder = CameraFinder(str(cfg.device))
+        self._finder = finder
         self._cap: cv2.VideoCapture | None = None
         self._raw = False
         self._fmt = "BGR"
@@ -91,9 +121,15 @@ class CameraSource:
         self._seq = 0
 
     def open(self) -> str:
-        device = resolve_device(self.cfg.device)
-        self.name = str(device)
         linux = sys.platform.startswith("linux")
+        device: int | str
+        if self._finder is not None:
+            _names_need_linux()
+            found = self._finder.find()
+            device, self.name = found.path, f"{found.path} {quoted(found.name)}"
+        else:
+            device = resolve_device(self.cfg.device)
+            self.name = str(device)
         if isinstance(device, str) and linux and not os.path.exists(device):
             raise CameraError(no_camera_message(device))
         api = cv2.CAP_V4L2 if linux else cv2.CAP_ANY
@@ -103,12 +139,12 @@ class CameraSource:
             busy = isinstance(device, str) and os.path.exists(device)
             if busy:
                 raise CameraError(
-                    f"camera {device} exists but cannot be opened: another program may be using "
-                    "it (close it), or it delivers no picture yet"
+                    f"camera {self.name} exists but cannot be opened: another program may be "
+                    "using it (close it), or it delivers no picture yet"
                 )
             raise CameraError(no_camera_message(device))
         want = wanted_format(self.cfg)
-        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*want))
+        cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*want))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.cfg.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.cfg.height)
         cap.set(cv2.CAP_PROP_FPS, self.cfg.fps)
@@ -124,7 +160,7 @@ class CameraSource:
         self._fmt = got if self._raw else "BGR"
         self._cap = cap
         desc = (
-            f"{device}: asked {self.cfg.width}x{self.cfg.height} {want} @ {self.cfg.fps} fps, "
+            f"{self.name}: asked {self.cfg.width}x{self.cfg.height} {want} @ {self.cfg.fps} fps, "
             f"delivers {w}x{h} {got} @ {fps:g} fps"
         )
         if (w, h) != (self.cfg.width, self.cfg.height):
