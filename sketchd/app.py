@@ -357,6 +357,8 @@ class Daemon:
         deadline = time.monotonic() + timeout
         if self._publish_thread.is_alive():
             self._publish_thread.join(max(0.0, deadline - time.monotonic()))
+        if self._opened and not self._publish_thread.is_alive():
+            self.publisher.farewell()
         for sink in reversed(self._opened):
             try:
                 sink.close()
@@ -388,11 +390,23 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
         return Daemon(config, source, [NullSink()], make_source=make_source)
 
     def make_sinks(cfg: Config):
-        from sketchd.sinks.vcam import VirtualCameraSink
+        from sketchd.sinks.vcam import Conversions, VirtualCameraSink
 
         out = cfg.output
-        vcam = VirtualCameraSink(out.width, out.height, out.fps, output or out.device, out.backend)
-        return [vcam], vcam
+        shared = Conversions()  # each frame converted once, whatever the number of devices
+        sinks = [
+            VirtualCameraSink(
+                out.width,
+                out.height,
+                out.fps,
+                device,
+                out.backend,
+                fmt=out.format,
+                conversions=shared,
+            )
+            for device in ((output,) if output else out.devices)
+        ]
+        return sinks, sinks[0]  # the first device paces the loop
 
     sinks, pacer = make_sinks(config)
     return Daemon(

@@ -46,7 +46,7 @@ class Changes:
 def diff(old: Config, new: Config) -> Changes:
     def without_mirror(c: Config):
         o = c.output
-        return (o.device, o.width, o.height, o.fps, o.backend)
+        return (o.device, o.width, o.height, o.fps, o.format, o.backend)
 
     return Changes(
         presets=old.presets != new.presets,

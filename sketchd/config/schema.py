@@ -8,6 +8,7 @@ from 3 to 255, not 4 (line 31)``.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from sketchd.filters.registry import FILTERS, Param, Step
 
 @dataclass(frozen=True)
 class CameraConfig:
-    device: int | str = "auto"  # "auto" (first real camera), an index, a device path, "demo"
+    device: int | str = "auto"  # "auto" (first real camera), an index, a path, a name, "demo"
     width: int = 1280
     height: int = 720
     fps: int = 30
@@ -25,12 +26,18 @@ class CameraConfig:
 
 @dataclass(frozen=True)
 class OutputConfig:
-    device: str = "auto"  # auto = the v4l2loopback device labelled "Sketch Camera"
+    # auto = the v4l2loopback device labelled "Sketch Camera"; a tuple publishes to each
+    device: str | tuple[str, ...] = "auto"
     width: int = 1280
     height: int = 720
     fps: int = 30
-    backend: str = "auto"
+    format: str = "I420"  # I420 | YUYV | MJPG (Linux; never NV12: Chrome shows it grey)
+    backend: str = "auto"  # auto: sketchd's V4L2 streaming producer on Linux, else pyvirtualcam
     mirror: bool = False
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return self.device if isinstance(self.device, tuple) else (self.device,)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,10 @@ _SECTIONS: dict[str, dict[str, Param]] = {
         "width": Param("int", "", 16, 7680),
         "height": Param("int", "", 16, 4320),
         "fps": Param("int", "", 1, 120),
-        "backend": Param("choice", "", choices=("auto", "v4l2loopback", "obs", "unitycapture")),
+        "format": Param("choice", "", choices=("I420", "YUYV", "MJPG")),
+        "backend": Param(
+            "choice", "", choices=("auto", "v4l2", "v4l2loopback", "obs", "unitycapture")
+        ),
     },
     "snapshots": {},
 }
@@ -127,32 +137,79 @@ def _section(p: _Problems, name: str, raw: Any, cls):
             else:
                 p.add(path, f"must be true or false, not {_show(value)}")
         elif (name, key) in _STRING_FIELDS:
-            if name == "camera" and key == "device":
-                ok = (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
-                    isinstance(value, str) and value.strip()
-                )
-                if ok:
-                    out[key] = value
+            if (name, key) in _DEVICE_CHECKS:
+                checked, err = _DEVICE_CHECKS[name, key](value)
+                if err:
+                    p.add(path, err)
                 else:
-                    p.add(
-                        path,
-                        "must be 'auto', a camera index (0, 1 …), a path, or 'demo', "
-                        f"not {_show(value)}",
-                    )
+                    out[key] = checked
             elif isinstance(value, str) and value.strip():
                 out[key] = value
             else:
                 p.add(path, f"must be a non-empty string, not {_show(value)}")
         else:
-            good, err = fields[key].check(value)
-            if err:
-                p.add(path, err)
+            good, problem = fields[key].check(value)
+            if problem:
+                p.add(path, problem)
             else:
                 out[key] = good
     return cls(**out)
 
 
+MAX_OUTPUTS = 4
+
+
+def output_device(value: Any) -> tuple[str | tuple[str, ...] | None, str]:
+    """output.device checked → (a device, or a tuple of them, and "") or (None, what is wrong).
+
+    A list publishes the same frames to each device: one per call app that should read
+    "Sketch Camera" at the same time (v4l2loopback 0.12 breaks a second reader of one device).
+    """
+    if isinstance(value, str) and value.strip():
+        return value, ""
+    if (
+        isinstance(value, list)
+        and 1 <= len(value) <= MAX_OUTPUTS
+        and all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        if len(set(value)) == len(value):
+            return (value[0] if len(value) == 1 else tuple(value)), ""
+        return None, f"lists a device twice: {_show(value)}"
+    return None, (
+        f"must be 'auto', a device path, or a list of up to {MAX_OUTPUTS} device paths, "
+        f"not {_show(value)}"
+    )
+
+
+CAMERA_DEVICE_FORMS = (
+    "'auto', a camera index (0, 1 …), a path, a camera's name as `sketchd devices` lists it, "
+    "or 'demo'"
+)
+
+
+def camera_device(value: Any) -> tuple[int | str | None, str]:
+    """camera.device (and --camera) checked → (the value, "") or (None, what is wrong).
+    A string of digits is an index; any other string not a keyword or a path is a name."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value, ""
+    if not isinstance(value, str) or not value.strip():
+        return None, f"must be {CAMERA_DEVICE_FORMS}, not {_show(value)}"
+    if not value.isprintable():
+        return None, f"must be one line of text, not {_show(value)}"
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return int(text), ""
+    low = text.lower()
+    if low in ("auto", "demo") and value != low:
+        return None, f"{_show(value)} is no keyword: did you mean {low!r} (lower case)?"
+    node = low.removeprefix("dev/")
+    if node.startswith("video") and node[5:].isascii() and node[5:].isdigit():
+        return None, f"{_show(value)} is no path: did you mean '/dev/{node}'?"
+    return value, ""
+
+
 def _step(p: _Problems, path: str, raw: Any) -> Step | None:
+    params: Any
     if isinstance(raw, str):
         name, params = raw, {}
     elif isinstance(raw, dict) and len(raw) == 1:
@@ -234,6 +291,9 @@ def validate(data: Any, lines: dict[str, int] | None = None) -> tuple[Config | N
             p.unknown(str(key), key, _TOP_KEYS)
     camera = _section(p, "camera", data.get("camera", {}), CameraConfig)
     output = _section(p, "output", data.get("output", {}), OutputConfig)
+    for key in ("width", "height"):
+        if getattr(output, key) % 2:  # I420 and YUYV need it; Chrome mutes odd-width I420
+            p.add(f"output.{key}", f"must be even, not {getattr(output, key)}")
     snapshots = _section(p, "snapshots", data.get("snapshots", {}), SnapshotConfig)
     presets: dict[str, Preset] = {}
     raw_presets = _mapping(p, "presets", data.get("presets", {}))
@@ -261,3 +321,9 @@ def check_preset(raw: Any, name: str = "preset") -> tuple[Preset | None, list[st
     p = _Problems({})
     preset = _preset(p, name, raw)
     return (preset if not p.items else None), p.items
+
+
+_DEVICE_CHECKS: dict[tuple[str, str], Callable[[Any], tuple[Any, str]]] = {
+    ("camera", "device"): camera_device,
+    ("output", "device"): output_device,
+}

@@ -175,6 +175,7 @@ class Publisher:
                     "sketchd keeps trying; the picture returns by itself",
                 ),
                 "privacy": ("Camera off", "privacy mode: turn it off in the sketchd menu"),
+                "off": ("Sketch Camera is off", "sketchd has stopped; start it to go live again"),
             }[kind]
             self._cards[kind] = card(self.width, self.height, *text)
         return self._cards[kind]
@@ -216,14 +217,11 @@ class Publisher:
                 )
             self.stats.camera = "lost"
         if s.privacy:
-            out = self.card("privacy")
-        elif self.stats.camera == "live":
-            out = self._out
-        else:
-            out = self.card(self.stats.camera)
-        if s.mirror and out is not None:
-            out = cv2.flip(out, 1)
-        return out
+            return self.card("privacy")
+        if self.stats.camera != "live" or self._out is None:
+            return self.card(self.stats.camera)
+        # only the camera's picture is mirrored: a card's text must stay readable
+        return cv2.flip(self._out, 1) if s.mirror else self._out
 
     def tick(self) -> None:
         self._new_capture_t = None
@@ -277,3 +275,19 @@ class Publisher:
         while not stop.is_set():
             self.tick()
             self.pacer.sleep_until_next_frame()
+
+    FAREWELL_FRAMES = 3
+
+    def farewell(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Send the "Sketch Camera is off" card a few frames long, so that a call still holding
+        the virtual camera after sketchd stops shows that instead of a frozen face. Called
+        once the loop has stopped, by the thread stopping it; never raises."""
+        off = self.card("off")
+        for i in range(self.FAREWELL_FRAMES):
+            if i:
+                sleep(1.0 / self.fps)
+            for sink in self.sinks:
+                try:
+                    sink.send(off)
+                except Exception as e:  # stopping: a failing device changes nothing now
+                    log.debug("output: the off card did not go out: %s", e)

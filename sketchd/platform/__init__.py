@@ -13,3 +13,7 @@ def tune_memory() -> bool:
 
         return linux_malloc.keep_frame_buffers()
     return False
+
+
+def is_linux() -> bool:
+    return sys.platform.startswith("linux")

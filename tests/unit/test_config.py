@@ -120,7 +120,10 @@ def chain(*steps: str) -> str:
     return f"presets: {{p: {{chain: [{', '.join(steps)}]}}}}\npreset: p\n"
 
 
-DEVICE = "must be 'auto', a camera index (0, 1 …), a path, or 'demo'"
+DEVICE = (
+    "must be 'auto', a camera index (0, 1 …), a path, a camera's name as `sketchd devices` "
+    "lists it, or 'demo'"
+)
 COLOUR = "must be a colour like '#f3ead8' or [243, 234, 216]"
 
 
@@ -136,9 +139,20 @@ COLOUR = "must be a colour like '#f3ead8' or [243, 234, 216]"
         ("camera: {device: -1}", f"camera.device: {DEVICE}, not -1"),
         ("camera: {device: ''}", f"camera.device: {DEVICE}, not ''"),
         ("camera: 5", "camera: must be a mapping (key: value lines), not 5"),
-        ("output: {backend: v4l2}", "output.backend: must be one of 'auto', 'v4l2loopback', "
-         "'obs', 'unitycapture', not 'v4l2'"),
-        ("output: {device: 7}", "output.device: must be a non-empty string, not 7"),
+        ("output: {backend: v4l2l}", "output.backend: must be one of 'auto', 'v4l2', "
+         "'v4l2loopback', 'obs', 'unitycapture', not 'v4l2l'"),
+        ("output: {device: [/dev/video10, /dev/video10]}",
+         "output.device: lists a device twice: ['/dev/video10', '/dev/video10']"),
+        ("output: {device: [a, b, c, d, e]}", "output.device: must be 'auto', a device path, "
+         "or a list of up to 4 device paths, not ['a', 'b', 'c', 'd', 'e']"),
+        ("output: {device: [/dev/video10, 12]}", "output.device: must be 'auto', a device "
+         "path, or a list of up to 4 device paths, not ['/dev/video10', 12]"),
+        ("output: {format: NV12}",
+         "output.format: must be one of 'I420', 'YUYV', 'MJPG', not 'NV12'"),
+        ("output: {width: 641}", "output.width: must be even, not 641"),
+        ("output: {height: 361}", "output.height: must be even, not 361"),
+        ("output: {device: 7}", "output.device: must be 'auto', a device path, or a list of "
+         "up to 4 device paths, not 7"),
         ("output: {mirror: 1}", "output.mirror: must be true or false, not 1"),
         ("snapshots: {folder: [a]}", "snapshots.folder: must be a non-empty string, not ['a']"),
         ("preset: [pencil]", "preset: must be the name of a preset, not ['pencil']"),
@@ -315,3 +329,12 @@ def test_with_preset_overrides_the_active_preset():
     assert loader.with_preset(config, None) is config
     with pytest.raises(UsageError, match=r"no preset named 'inc'; known presets: pencil, "):
         loader.with_preset(config, "inc")
+
+
+def test_output_device_takes_a_list_for_several_call_apps_at_once():
+    two = parse("output: {device: [/dev/video10, /dev/video12]}")
+    assert two.output.devices == ("/dev/video10", "/dev/video12")
+    one = parse("output: {device: [/dev/video10]}")
+    assert one.output.device == "/dev/video10" and one.output.devices == ("/dev/video10",)
+    assert parse("output: {format: YUYV}").output.format == "YUYV"
+    assert parse("{}").output.format == "I420"

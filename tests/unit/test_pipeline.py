@@ -252,6 +252,37 @@ def test_publisher_privacy_bypass_and_mirror():
     assert np.array_equal(p.next_frame(), fit(build("pencil")(img), W, H)[:, ::-1])
 
 
+@pytest.mark.parametrize("kind", ["privacy", "starting", "lost"])
+def test_mirror_flips_the_camera_picture_but_never_a_cards_text(kind):
+    clock = Clock()
+    p = publisher(clock=clock, mirror=True, privacy=kind == "privacy")
+    if kind == "lost":
+        p.mailbox.put(frame(photo(), 1, clock.t))
+        p.next_frame()
+        clock.t += 5.0  # the camera went silent
+    out = p.next_frame()
+    assert p.stats.camera == kind or kind == "privacy"
+    assert np.array_equal(out, p.card(kind))  # as drawn, not reversed
+    assert not np.array_equal(out, out[:, ::-1])  # (the card is not symmetric: a real check)
+
+
+class FailingSink(RecordingSink):
+    def send(self, frame: np.ndarray) -> None:
+        raise OutputError("the device went away")
+
+
+def test_farewell_sends_the_off_card_to_every_sink_even_past_a_failing_one():
+    sleeps: list[float] = []
+    good = RecordingSink()
+    p = publisher(clock=Clock(), sinks=[FailingSink(), good])
+    p.farewell(sleep=sleeps.append)
+    assert good.count == Publisher.FAREWELL_FRAMES
+    assert np.array_equal(good.last(), p.card("off"))
+    assert sleeps == [pytest.approx(1 / 30)] * (Publisher.FAREWELL_FRAMES - 1)  # paced
+    off = card(W, H, "Sketch Camera is off", "sketchd has stopped; start it to go live again")
+    assert np.array_equal(good.last(), off)
+
+
 def test_a_failing_filter_keeps_the_last_good_frame():
     clock = Clock()
     p = publisher(clock=clock)

@@ -1,4 +1,5 @@
-"""The virtual camera sink with pyvirtualcam faked at the OS boundary: what is sent, and how
+"""The virtual camera sink through pyvirtualcam (backend "v4l2loopback", and what Windows and
+macOS use), with pyvirtualcam faked at the OS boundary: what is sent, and how
 a failing device is closed, reported once and reopened with backoff. The real device is in
 tests/device."""
 
@@ -15,6 +16,7 @@ from sketchd.errors import OutputError
 from sketchd.sinks.vcam import VirtualCameraSink
 
 W, H = 64, 48
+PYVC = "v4l2loopback"  # pyvirtualcam's own Linux backend
 
 
 class Clock:
@@ -65,7 +67,7 @@ def fake(monkeypatch):
 
 
 def test_sends_i420_of_the_right_size(fake):
-    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto")
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC)
     desc = sink.open()
     assert "/dev/video10" in desc and "I420" in desc
     sink.send(np.full((H, W), 255, np.uint8))
@@ -77,7 +79,7 @@ def test_sends_i420_of_the_right_size(fake):
 
 def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
     clock = Clock()
-    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     sink.open()
     frame = np.zeros((H, W), np.uint8)
     fake.fail_send_at = {2}
@@ -106,7 +108,7 @@ def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
 
 def test_cannot_open_says_what_to_install(fake):
     fake.fail_opens = 1
-    sink = VirtualCameraSink(W, H, 30, None, "auto")
+    sink = VirtualCameraSink(W, H, 30, None, PYVC)
     with pytest.raises(OutputError, match="v4l2loopback"):
         sink.open()
 
@@ -114,7 +116,7 @@ def test_cannot_open_says_what_to_install(fake):
 def test_paces_the_loop_while_the_device_is_closed(fake):
     import time
 
-    sink = VirtualCameraSink(W, H, 50, "/dev/video10", "auto")
+    sink = VirtualCameraSink(W, H, 50, "/dev/video10", PYVC)
     t0 = time.perf_counter()
     for _ in range(6):
         sink.sleep_until_next_frame()
@@ -132,13 +134,13 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     config = parse(paths.default_config_file().read_text())
     clock = Clock()
     fake.fail_opens = 3  # at start, and at the first two retries
-    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
     with pytest.raises(OutputError, match="device busy"):
         d.start()  # from a terminal: the user's to fix, at once
     assert not fake.opened
 
-    sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto", clock=clock)
+    sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
     d.start(retry_output=True)
     try:
