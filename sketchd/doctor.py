@@ -18,18 +18,24 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sketchd.devices import CARD_LABEL
+if TYPE_CHECKING:
+    from sketchd.config.schema import Config
 
 log = logging.getLogger(__name__)
 
-MODPROBE = (
-    'sudo modprobe v4l2loopback devices=1 video_nr=10 card_label="Sketch Camera" exclusive_caps=1'
-)
-RELOAD = f"sudo modprobe -r v4l2loopback && {MODPROBE}"
-INSTALL = "sudo apt install v4l2loopback-dkms"
-AT_BOOT = "sudo packaging/linux/install.sh"
 APPINDICATOR_PKG = "gir1.2-ayatanaappindicator3-0.1"
+
+
+def __getattr__(name: str) -> str:
+    """``doctor.MODPROBE`` and ``doctor.RELOAD``: the Linux commands, whose text lives with the
+    rest of v4l2loopback's in platform/linux_v4l2 (imported only when asked: it needs fcntl)."""
+    if name in ("MODPROBE", "RELOAD"):
+        from sketchd.platform import linux_v4l2
+
+        return str(getattr(linux_v4l2, name))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ def run_checks(
         cfg = replace(cfg, output=replace(cfg.output, device=output))
     checks = [config_check, _camera(cfg, timeout)]
     if platform.startswith("linux"):
-        checks += _linux_virtual_camera(cfg.output.device)
+        from sketchd import doctor_v4l2
+
+        checks += doctor_v4l2.checks(cfg.output.devices)
     else:
         checks.append(_pyvirtualcam(cfg, platform))
     checks.append(_tray(platform, env))
@@ -98,7 +106,7 @@ def report(checks: list[Check]) -> str:
 # ---------------------------------------------------------------- config
 
 
-def _config(path: str | None):
+def _config(path: str | None) -> tuple[Check, Config]:
     from sketchd import config, paths
     from sketchd.config.schema import Config
     from sketchd.errors import ConfigError
@@ -126,7 +134,7 @@ def _config(path: str | None):
 # ---------------------------------------------------------------- camera
 
 
-def _camera(cfg, timeout: float) -> Check:
+def _camera(cfg: Config, timeout: float) -> Check:
     from sketchd.errors import CameraError
     from sketchd.sources.camera import probe_camera
 
@@ -147,123 +155,7 @@ def _camera(cfg, timeout: float) -> Check:
 # ---------------------------------------------------------------- virtual camera
 
 
-def _linux_virtual_camera(configured: str) -> list[Check]:
-    from sketchd.platform import linux_v4l2 as v4l2
-
-    checks = []
-    if v4l2.module_loaded():
-        params = v4l2.module_params()
-        shown = {k: params[k] for k in ("devices", "exclusive_caps", "card_label") if k in params}
-        summary = "loaded" + (
-            " (" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")" if shown else ""
-        )
-        checks.append(Check("v4l2loopback", True, summary))
-    else:
-        checks.append(
-            Check(
-                "v4l2loopback",
-                False,
-                "the v4l2loopback kernel module is not loaded",
-                f"{MODPROBE}\n(not installed? {INSTALL}; to load it at every boot: {AT_BOOT})",
-            )
-        )
-    found = v4l2.list_devices()
-    loopbacks = [d for d in found if d.loopback]
-    if not checks[0].ok:
-        pass  # no module, no loopback devices: the check above says what to do
-    elif loopbacks:
-        listed = ", ".join(f'{d.path} "{d.name}"' for d in loopbacks)
-        checks.append(Check("loopback devices", True, listed))
-    else:
-        checks.append(
-            Check(
-                "loopback devices",
-                False,
-                "the module is loaded but made no device",
-                RELOAD,
-            )
-        )
-    checks += _output_device(configured, found, loopbacks)
-    return checks
-
-
-def _output_device(configured: str, found, loopbacks) -> list[Check]:
-    from sketchd.platform import linux_v4l2 as v4l2
-
-    labelled = [d for d in loopbacks if d.name == CARD_LABEL]
-    if configured != "auto":
-        dev = next((d for d in found if d.path == configured), None)
-        use = labelled[0].path if labelled else (loopbacks[0].path if loopbacks else None)
-        fix = f"sketchd run --output {use}" if use else MODPROBE
-        if dev is None and not os.path.exists(configured):
-            return [Check("virtual camera", False, f"{configured}: no such device", fix)]
-        if dev is None or not dev.loopback:
-            what = f"driver {dev.driver!r}" if dev and dev.driver else "not a video device"
-            if dev and not dev.driver:
-                what = f'"{dev.name}"' if dev.name else "unknown driver"
-            return [
-                Check(
-                    "virtual camera",
-                    False,
-                    f"{configured} is not a v4l2loopback device ({what}): "
-                    "sketchd can only publish to one",
-                    fix,
-                )
-            ]
-        chosen = dev
-    elif labelled:
-        chosen = labelled[0]
-    elif len(loopbacks) == 1:
-        chosen = loopbacks[0]
-    elif loopbacks:
-        listed = ", ".join(f'{d.path} "{d.name}"' for d in loopbacks)
-        return [
-            Check(
-                "virtual camera",
-                False,
-                f'none is labelled "{CARD_LABEL}" among {listed}',
-                f"sketchd run --output {loopbacks[0].path}   (or output.device in the config)",
-            )
-        ]
-    else:
-        return [
-            Check(
-                "virtual camera",
-                False,
-                "no virtual camera to publish to",
-                MODPROBE,
-            )
-        ]
-    where = f'{chosen.path} "{chosen.name}"'
-    checks = [Check("virtual camera", True, f"{where}: sketchd publishes here")]
-    excl = v4l2.exclusive_caps_for(chosen)
-    if excl is False:
-        checks.append(
-            Check(
-                "exclusive_caps",
-                False,
-                f"off for {chosen.path}: Chrome, Zoom and other WebRTC apps will not list it",
-                RELOAD,
-                required=False,
-            )
-        )
-    else:
-        said = "on" if excl else "cannot be told from the module's parameters"
-        checks.append(Check("exclusive_caps", True, f"{said} for {chosen.path}", required=False))
-    if chosen.name != CARD_LABEL:
-        checks.append(
-            Check(
-                "card label",
-                False,
-                f'{chosen.path} is "{chosen.name}", not "{CARD_LABEL}": call apps list it so',
-                RELOAD,
-                required=False,
-            )
-        )
-    return checks
-
-
-def _pyvirtualcam(cfg, platform: str) -> Check:
+def _pyvirtualcam(cfg: Config, platform: str) -> Check:
     guide = "packaging/" + ("macos" if platform == "darwin" else "windows") + "/README.md"
     fix = (
         "install OBS Studio 26 or later (https://obsproject.com), click 'Start Virtual Camera' "

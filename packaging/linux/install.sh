@@ -6,10 +6,13 @@
 #
 # It installs v4l2loopback (the virtual camera, built for your kernel by DKMS), the tray's
 # system libraries, and sketchd's system files:
-#   /etc/modprobe.d/sketchd-v4l2loopback.conf  the "Sketch Camera" device's options
+#   /etc/modprobe.d/sketchd-v4l2loopback.conf  options: "Sketch Camera" /dev/video10 and
+#                                              "Sketch Camera 2" /dev/video12 (a 2nd call app)
 #   /etc/modules-load.d/sketchd.conf           load v4l2loopback at every boot
 #   /usr/share/applications/sketchd.desktop    sketchd in the applications menu
 #   /usr/lib/systemd/user/sketchd.service      a user unit (not enabled for anyone)
+# If v4l2loopback is already loaded: on 0.13 and later it adds the missing devices at once
+# (v4l2loopback-ctl add); on 0.12 it prints the reload that makes them (it never unloads it).
 # Running it again changes nothing that is already in place. sketchd itself is installed as
 # your user: `pipx install sketchd`, then `sketchd autostart enable` and `sketchd doctor`.
 set -euo pipefail
@@ -20,7 +23,7 @@ for arg in "$@"; do
     case "$arg" in
         --no-apt) apt=0 ;;
         -h | --help)
-            sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
             exit 0
             ;;
         *)
@@ -66,17 +69,43 @@ install -D -m 0644 "$here/sketchd.desktop" /usr/share/applications/sketchd.deskt
 install -D -m 0644 "$here/sketchd.service" /usr/lib/systemd/user/sketchd.service
 echo "install.sh: installed the modprobe, modules-load, desktop and systemd user files"
 
+has_device() {  # label: whether a video device of that name exists
+    local f
+    for f in /sys/class/video4linux/video*/name; do
+        [ -e "$f" ] && [ "$(cat "$f")" = "$1" ] && return 0
+    done
+    return 1
+}
+
+add_device() {  # number label: make a device at run time (v4l2loopback 0.13 and later)
+    local dev="/dev/video$1"
+    [ -e "$dev" ] && dev=""  # the number is taken: let v4l2loopback-ctl pick a free one
+    echo "install.sh: v4l2loopback-ctl add -n \"$2\" -x 1 $dev"
+    command -v v4l2loopback-ctl >/dev/null && v4l2loopback-ctl add -n "$2" -x 1 ${dev:+"$dev"}
+}
+
+# Devices "Sketch Camera" (/dev/video10) and "Sketch Camera 2" (/dev/video12, for a second call
+# app at once). 0.13 and later add a device at run time (v4l2loopback-ctl add); 0.12 and older
+# (no /sys/module/v4l2loopback/version) make devices only when the module loads.
+reload_hint="close apps using a camera, then: sudo modprobe -r v4l2loopback && sudo modprobe v4l2loopback"
 if [ -d /sys/module/v4l2loopback ]; then
-    label=$(cat /sys/module/v4l2loopback/parameters/card_label 2>/dev/null || true)
-    case "$label" in
-        *"Sketch Camera"*) echo "install.sh: v4l2loopback is loaded with a \"Sketch Camera\"" ;;
-        *)
+    release=$(cat /sys/module/v4l2loopback/version 2>/dev/null || true)
+    echo "install.sh: v4l2loopback ${release:-0.12 or older} is loaded"
+    for nr_label in "10:Sketch Camera" "12:Sketch Camera 2"; do
+        nr=${nr_label%%:*}
+        label=${nr_label#*:}
+        if has_device "$label"; then
+            echo "install.sh: it has a \"$label\""
+        elif [ -n "$release" ]; then
+            # adding a device disturbs no app already using a camera
+            add_device "$nr" "$label" || echo "install.sh: could not add \"$label\";" \
+                "run: sudo v4l2loopback-ctl add -n \"$label\" -x 1 /dev/video$nr" >&2
+        else
             # unloading it could pull a camera from under a running app: leave that to the user
-            echo "install.sh: v4l2loopback is loaded with other options; to use sketchd's:" \
-                "close apps using a camera, then: sudo modprobe -r v4l2loopback &&" \
-                "sudo modprobe v4l2loopback" >&2
-            ;;
-    esac
+            echo "install.sh: it has no \"$label\" (0.12 makes devices only when it loads):" \
+                "$reload_hint" >&2
+        fi
+    done
 elif modprobe v4l2loopback; then
     echo "install.sh: loaded v4l2loopback (it loads at every boot from now on)"
 else

@@ -1,5 +1,6 @@
-"""`sketchd doctor` on fake sysfs and module data: the real parsing in linux_v4l2 reads a
-temporary /sys tree; the camera is the demo scene; the tray probe and pyvirtualcam are faked."""
+"""`sketchd doctor` on fake sysfs and module data (tests/unit/fake_sysfs.py): the real parsing
+in linux_v4l2 reads a temporary /sys tree; the camera is the demo scene; the tray probe and
+pyvirtualcam are faked. Per-release fixes and free/busy/stuck: test_doctor_v4l2.py."""
 
 from __future__ import annotations
 
@@ -7,70 +8,17 @@ import re
 import subprocess
 import sys
 import types
-from pathlib import Path
 
 import pytest
 
 from sketchd import doctor
-from sketchd.platform import linux_v4l2
 
-NO_DISPLAY = {"XDG_RUNTIME_DIR": "/nonexistent"}
-
-
-class FakeSys:
-    """A /sys/class/video4linux, /sys/module/v4l2loopback and /dev made of plain files."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.sys_class = root / "sys" / "class" / "video4linux"
-        self.module = root / "sys" / "module" / "v4l2loopback"
-        self.dev = root / "dev"
-        self.sys_class.mkdir(parents=True)
-        self.dev.mkdir()
-
-    def loopback(self, nr: int, name: str) -> str:
-        real = self.root / "sys" / "devices" / "virtual" / "video4linux" / f"video{nr}"
-        real.mkdir(parents=True)
-        (real / "name").write_text(name + "\n")
-        (real / "max_openers").write_text("10\n")
-        (self.sys_class / f"video{nr}").symlink_to(real)
-        (self.dev / f"video{nr}").write_text("")
-        return str(self.dev / f"video{nr}")
-
-    def webcam(self, nr: int, name: str) -> str:
-        real = self.root / "sys" / "devices" / "pci0000:00" / "usb1" / "video4linux" / f"video{nr}"
-        real.mkdir(parents=True)
-        (real / "name").write_text(name + "\n")
-        (self.sys_class / f"video{nr}").symlink_to(real)
-        (self.dev / f"video{nr}").write_text("")
-        return str(self.dev / f"video{nr}")
-
-    def load(self, **params: str) -> None:
-        (self.module / "parameters").mkdir(parents=True)
-        for key, value in params.items():
-            (self.module / "parameters" / key).write_text(value + "\n")
+from .fake_sysfs import FakeSys, checks, install
 
 
 @pytest.fixture
 def fake_sys(tmp_path, monkeypatch, home) -> FakeSys:
-    fake = FakeSys(tmp_path / "root")
-    orig_list, orig_loaded = linux_v4l2.list_devices, linux_v4l2.module_loaded
-    orig_params, orig_excl = linux_v4l2.module_params, linux_v4l2.exclusive_caps_for
-    monkeypatch.setattr(
-        linux_v4l2, "list_devices", lambda *a, **k: orig_list(fake.sys_class, str(fake.dev))
-    )
-    monkeypatch.setattr(linux_v4l2, "module_loaded", lambda m=fake.module: orig_loaded(m))
-    monkeypatch.setattr(linux_v4l2, "module_params", lambda m=fake.module: orig_params(m))
-    monkeypatch.setattr(linux_v4l2, "exclusive_caps_for", lambda d, m=fake.module: orig_excl(d, m))
-    return fake
-
-
-def checks(**kw) -> dict[str, doctor.Check]:
-    kw.setdefault("camera", "demo")
-    kw.setdefault("platform", "linux")
-    kw.setdefault("env", NO_DISPLAY)
-    found = doctor.run_checks(**kw)
-    return {c.name: c for c in found} | {"_all": found}  # type: ignore[dict-item]
+    return install(tmp_path / "root", monkeypatch)
 
 
 def test_a_labelled_loopback_with_exclusive_caps_is_all_green(fake_sys):
