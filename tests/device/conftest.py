@@ -211,16 +211,16 @@ def open_as_webcam(fourcc: bytes, width: int, height: int, sizeimage: int, strid
     import fcntl
     import struct
 
-    from sketchd.platform.linux_v4l2 import (
-        _FMT_SIZE,
+    from sketchd.platform.linux_v4l2out import (
         BUF_TYPE_VIDEO_OUTPUT,
         COLORSPACE_SRGB,
         FIELD_NONE,
+        FMT,
         VIDIOC_S_FMT,
     )
 
     fd = os.open(CAM_DEV, os.O_RDWR)
-    fmt = bytearray(_FMT_SIZE)
+    fmt = bytearray(FMT.size)
     struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
     struct.pack_into(
         "8I", fmt, 8,

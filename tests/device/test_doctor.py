@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from sketchd.platform import linux_loopback
-from sketchd.platform.linux_v4l2 import (
-    _FMT_SIZE,
+from sketchd.platform.linux_v4l2out import (
     BUF_TYPE_VIDEO_OUTPUT,
     COLORSPACE_SRGB,
     FIELD_NONE,
-    FOURCC_I420,
+    FMT,
+    FORMATS,
     VIDIOC_S_FMT,
 )
 from tests.device.conftest import (
@@ -176,12 +176,12 @@ def write_only_producer(width: int = 640, height: int = 360) -> tuple[int, bytes
     """/dev/video10 opened as its producer the way pyvirtualcam and ffmpeg's v4l2 output do it:
     VIDIOC_S_FMT on the output queue, then write() per frame (never STREAMON)."""
     fd = os.open(OUT_DEV, os.O_RDWR)
-    fmt = bytearray(_FMT_SIZE)
+    fmt = bytearray(FMT.size)
     size = width * height * 3 // 2
     struct.pack_into("I", fmt, 0, BUF_TYPE_VIDEO_OUTPUT)
     struct.pack_into(
         "8I", fmt, 8,
-        width, height, FOURCC_I420, FIELD_NONE, width, size, COLORSPACE_SRGB, 0,
+        width, height, FORMATS["I420"].code(), FIELD_NONE, width, size, COLORSPACE_SRGB, 0,
     )  # fmt: skip
     frame = bytes(range(256)) * (size // 256) + bytes(size % 256)
     try:
