@@ -65,18 +65,15 @@ class YUYVConverter:
         if width % 2:
             raise OutputError(f"output size {width}x{height}: YUYV needs an even width")
         self.buffer = np.empty((height, width, 2), np.uint8)
-        self._y = self.buffer[:, :, 0]
-        self._chroma_neutral = False
+        self._y = np.empty((height, width), np.uint8)
+        self._chroma = np.full((height, width), 128, np.uint8)  # U, V alternating, all 128
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         if frame.ndim == 2:
             cv2.convertScaleAbs(frame, dst=self._y, alpha=219.0 / 255.0, beta=16.0)
-            if not self._chroma_neutral:
-                self.buffer[:, :, 1] = 128
-                self._chroma_neutral = True
+            cv2.merge((self._y, self._chroma), dst=self.buffer)  # Y0 U Y1 V ...
         else:
             cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_YUY2, dst=self.buffer)
-            self._chroma_neutral = False
         return self.buffer
 
 

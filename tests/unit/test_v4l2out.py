@@ -162,6 +162,15 @@ def test_the_sink_sends_yuyv_when_configured(kernel):
     data = np.frombuffer(kernel.frames[0][1], np.uint8).reshape(H, W, 2)
     assert abs(int(data[0, 0, 0]) - 81) <= 2  # Y of red in BT.601 video range
     assert data[0, 1, 1] > 200  # V (Cr) high for red
+    gray = np.tile(np.arange(W, dtype=np.uint8) * 4, (H, 1))
+    sink.send(gray)
+    data = np.frombuffer(kernel.frames[1][1], np.uint8).reshape(H, W, 2)
+    assert np.array_equal(
+        data[:, :, 0], np.round(16 + gray.astype(int) * 219 / 255).astype(np.uint8)
+    )
+    assert set(data[:, :, 1].ravel()) == {128}  # a gray sketch has neutral chroma
+    sink.send(frame)
+    assert kernel.frames[2][1] == kernel.frames[0][1]  # and colour after gray is colour again
 
 
 def test_a_stuck_device_is_an_output_error_with_the_fix(kernel):
