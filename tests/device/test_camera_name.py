@@ -190,7 +190,8 @@ def test_camera_by_name_is_found_again_at_another_node(photo, feeders, sketchd, 
         rf'camera: "{NAME}" is now {NEW_DEV} \(bus platform:v4l2loopback-\d+\) \(was {CAM_DEV}\)'
     )
     assert re.search(moved, text), text
-    assert f'no camera named "{NAME}"' in text, text  # while it was gone, the cameras listed
+    # (whether a reopen fell between delete and add, logging 'no camera named', is a race
+    # with the test's own add: the unit tests check that message)
     assert sk.proc.poll() is None, "sketchd exited"
     assert diff <= 2.0, report  # the same picture, sketched the same way
     assert np.diff(times).max() < 2.0, report  # the call app's stream never stopped
