@@ -156,7 +156,7 @@ class Reader:
     """ffmpeg reading /dev/video10 as a call app would, frames (Y plane) timestamped on
     arrival. Runs until stopped."""
 
-    def __init__(self, width: int, height: int):
+    def __init__(self, width: int, height: int, dev: str = OUT_DEV):
         self.w, self.h = width, height
         self.frames: list[tuple[float, np.ndarray]] = []
         self.proc = subprocess.Popen(
@@ -168,7 +168,7 @@ class Reader:
                 "-f",
                 "v4l2",
                 "-i",
-                OUT_DEV,
+                dev,
                 "-fps_mode",
                 "passthrough",
                 "-f",
@@ -312,6 +312,31 @@ def fresh_loopback():
     producer and a reader have both closed it (upstream issue #442); only a module reload clears
     it. Each publishing test therefore starts on fresh devices, as a user's fresh boot would.
     """
+    reload_loopback(LOOPBACK_OPTS, (OUT_DEV, CAM_DEV))
+    yield
+
+
+SECOND_OUT = "/dev/video12"
+
+
+@pytest.fixture
+def second_output():
+    """The rig's devices plus /dev/video12 "Sketch Camera 2", as the packaging makes them for
+    two call apps at once; the rig's own two again afterwards."""
+    reload_loopback(
+        [
+            "devices=3",
+            "video_nr=10,11,12",
+            'card_label="Sketch Camera,Fake Webcam,Sketch Camera 2"',
+            "exclusive_caps=1,1,1",
+        ],
+        (OUT_DEV, CAM_DEV, SECOND_OUT),
+    )
+    yield SECOND_OUT
+    reload_loopback(LOOPBACK_OPTS, (OUT_DEV, CAM_DEV))
+
+
+def reload_loopback(opts: list[str], devices: tuple[str, ...]) -> None:
     ko = _module_file()
     busybox = shutil.which("busybox")
     if not ko.exists() or not busybox:
@@ -323,10 +348,9 @@ def fresh_loopback():
         if subprocess.run([busybox, "rmmod", "v4l2loopback"], capture_output=True).returncode == 0:
             break
         time.sleep(0.1)
-    done = subprocess.run([busybox, "insmod", str(ko), *LOOPBACK_OPTS], capture_output=True)
+    done = subprocess.run([busybox, "insmod", str(ko), *opts], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
     end = time.monotonic() + 5
-    while not (os.path.exists(OUT_DEV) and os.path.exists(CAM_DEV)):
+    while not all(os.path.exists(d) for d in devices):
         assert time.monotonic() < end, "devices did not come back after reloading v4l2loopback"
         time.sleep(0.05)
-    yield
