@@ -48,6 +48,10 @@ REQBUFS = struct.Struct("4IB3x")
 # 8 bytes) length reserved2 request_fd (pad)
 BUFFER = struct.Struct("5I4x2q2I4B4s2IQ3I4x")
 
+# struct v4l2_streamparm: u32 type, then a 200-byte union; its v4l2_outputparm begins
+# capability outputmode timeperframe{numerator denominator}
+STREAMPARM = struct.Struct("I4I184x")
+
 VIDIOC_G_FMT = _ioc(_READ | _WRITE, 4, FMT.size)
 VIDIOC_S_FMT = _ioc(_READ | _WRITE, 5, FMT.size)
 VIDIOC_REQBUFS = _ioc(_READ | _WRITE, 8, REQBUFS.size)
@@ -55,6 +59,7 @@ VIDIOC_QUERYBUF = _ioc(_READ | _WRITE, 9, BUFFER.size)
 VIDIOC_QBUF = _ioc(_READ | _WRITE, 15, BUFFER.size)
 VIDIOC_STREAMON = _ioc(_WRITE, 18, 4)
 VIDIOC_STREAMOFF = _ioc(_WRITE, 19, 4)
+VIDIOC_S_PARM = _ioc(_READ | _WRITE, 22, STREAMPARM.size)
 
 BUF_TYPE_VIDEO_OUTPUT = 2
 MEMORY_MMAP = 1
@@ -162,11 +167,12 @@ class StreamingWriter:
         height: int,
         fmt: str = "I420",
         kernel: Kernel | None = None,
+        fps: int = 30,
     ):
         if width % 2 or height % 2:
             raise ValueError(f"output size {width}x{height}: width and height must be even")
         self.device, self.width, self.height = device, width, height
-        self.format = FORMATS[fmt]
+        self.format, self.fps = FORMATS[fmt], fps
         self.frame_size = self.format.sizeimage(width, height)
         self._k: Kernel = kernel or RealKernel()
         self._fd: int | None = None
@@ -179,6 +185,7 @@ class StreamingWriter:
         fd = self._k.open(self.device)
         try:
             self._set_format(fd)
+            self._set_frame_rate(fd)
             self._map_buffers(fd)
             self._k.ioctl(fd, VIDIOC_STREAMON, bytearray(struct.pack("I", BUF_TYPE_VIDEO_OUTPUT)))
         except BaseException:
@@ -198,6 +205,13 @@ class StreamingWriter:
         if (gw, gh, code) != (w, h, f.code()):
             # 0.12 keeps the format of a device that still has a reader, whatever we ask
             raise FormatMismatch(self.device, describe(w, h, f.code()), describe(gw, gh, code))
+
+    def _set_frame_rate(self, fd: int) -> None:
+        """Tell readers the rate frames come at (VIDIOC_S_PARM, 1/fps): without it v4l2loopback
+        advertises 30 fps whatever we send, and Chrome's track says so. Not fatal."""
+        arg = bytearray(STREAMPARM.pack(BUF_TYPE_VIDEO_OUTPUT, 0, 0, 1, self.fps))
+        with contextlib.suppress(OSError):
+            self._k.ioctl(fd, VIDIOC_S_PARM, arg)
 
     def _map_buffers(self, fd: int) -> None:
         req = bytearray(REQBUFS.pack(self.BUFFERS, BUF_TYPE_VIDEO_OUTPUT, MEMORY_MMAP, 0, 0))

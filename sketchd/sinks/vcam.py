@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 VIDEO_RANGE = np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8)
 
 
+PAPER = 246  # the gray of the cards' paper (pipeline/frames.py), for the very first frame
+
+
 class I420Converter:
     """Gray or BGR frames → one reused I420 buffer (Y plane, then U, then V), video range."""
 
@@ -213,7 +216,7 @@ def open_camera(
         if linux_v4l2out.SUPPORTED or backend == "v4l2":
             if device is None:
                 raise OutputError(f"no virtual camera found: {install_hint()}")
-            writer = linux_v4l2out.StreamingWriter(device, width, height, fmt)
+            writer = linux_v4l2out.StreamingWriter(device, width, height, fmt, fps=fps)
             try:
                 return LoopbackCamera(writer, fps)
             except OSError as e:
@@ -311,6 +314,14 @@ class VirtualCameraSink:
         )
         self._convert = self._conversions.converter(fmt, self.width, self.height)
         self.name = f"virtual camera {self._cam.device}"
+        # A first frame at once, blank paper: from v4l2loopback 0.13 on the device shows its
+        # format as soon as it is set but is no capture device until a frame is queued, and a
+        # call app enumerating cameras in that gap would not list "Sketch Camera".
+        try:
+            self._cam.send(self._convert(np.full((self.height, self.width), PAPER, np.uint8)))
+        except Exception as e:
+            self._close_quietly()
+            raise OutputError(f"writing to {self.device} failed: {e}") from None
         native = getattr(self._cam.native_fmt, "name", self._cam.native_fmt)
         return (
             f"{self._cam.device} ({self._cam.backend}): {self.width}x{self.height} "

@@ -44,6 +44,7 @@ class FakeLoopback:
         self.maps: dict[int, FakeMapping] = {}  # by offset
         self.granted = 0
         self.streaming = False
+        self.timeperframe: tuple[int, int] | None = None
         self.frames: list[tuple[int, bytes]] = []  # (buffer index, what a reader gets)
         self.open_fds: set[int] = set()
         self._next_fd = 100
@@ -59,6 +60,7 @@ class FakeKernel:
         v.VIDIOC_QBUF: "QBUF",
         v.VIDIOC_STREAMON: "STREAMON",
         v.VIDIOC_STREAMOFF: "STREAMOFF",
+        v.VIDIOC_S_PARM: "S_PARM",
     }
 
     def __init__(self, dev: FakeLoopback | None = None):
@@ -120,6 +122,10 @@ class FakeKernel:
                 raise OSError(errno.EINVAL, "no such buffer")
             size = -(-d.fmt[4] // PAGE) * PAGE
             d.frames.append((index, bytes(d.maps[index * size].data[:used])))
+        elif name == "S_PARM":
+            kind, _cap, _mode, num, den = struct.unpack_from("5I", arg, 0)
+            assert kind == v.BUF_TYPE_VIDEO_OUTPUT
+            d.timeperframe = (num, den)
         elif name == "STREAMON":
             assert d.granted, "0.14+ refuses STREAMON before REQBUFS"
             d.streaming = True

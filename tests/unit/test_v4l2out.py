@@ -40,12 +40,14 @@ def test_opens_as_a_streaming_producer_in_the_order_v4l2loopback_needs():
     assert dev.calls == [
         "open /dev/video10",
         "S_FMT",
+        "S_PARM",
         "REQBUFS",
         "QUERYBUF",
         "QUERYBUF",
         "STREAMON",
     ]
     assert dev.fmt == (W, H, b"YU12", W, W * H * 3 // 2)
+    assert dev.timeperframe == (1, 30)  # readers are told the rate frames really come at
     assert w.buffers == 2 and dev.streaming
 
 
@@ -143,10 +145,12 @@ def test_the_sink_publishes_video_range_i420_through_the_streaming_writer(kernel
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", "auto")
     desc = sink.open()
     assert "v4l2 streaming" in desc and "I420" in desc
+    assert kernel.timeperframe == (1, 30)
     sink.send(np.full((H, W), 255, np.uint8))
     sink.send(np.zeros((H, W), np.uint8))
-    (_, white), (_, black) = kernel.frames
+    (_, paper), (_, white), (_, black) = kernel.frames
     y = W * H
+    assert set(paper[:y]) == {round(16 + 246 * 219 / 255)}  # blank paper, queued at open
     assert set(white[:y]) == {235} and set(black[:y]) == {16}  # BT.601 video range
     assert set(white[y:]) == {128}  # neutral chroma for a gray sketch
     sink.close()
@@ -159,18 +163,18 @@ def test_the_sink_sends_yuyv_when_configured(kernel):
     frame = np.zeros((H, W, 3), np.uint8)
     frame[:, :, 2] = 255  # pure red
     sink.send(frame)
-    data = np.frombuffer(kernel.frames[0][1], np.uint8).reshape(H, W, 2)
+    data = np.frombuffer(kernel.frames[1][1], np.uint8).reshape(H, W, 2)
     assert abs(int(data[0, 0, 0]) - 81) <= 2  # Y of red in BT.601 video range
     assert data[0, 1, 1] > 200  # V (Cr) high for red
     gray = np.tile(np.arange(W, dtype=np.uint8) * 4, (H, 1))
     sink.send(gray)
-    data = np.frombuffer(kernel.frames[1][1], np.uint8).reshape(H, W, 2)
+    data = np.frombuffer(kernel.frames[2][1], np.uint8).reshape(H, W, 2)
     assert np.array_equal(
         data[:, :, 0], np.round(16 + gray.astype(int) * 219 / 255).astype(np.uint8)
     )
     assert set(data[:, :, 1].ravel()) == {128}  # a gray sketch has neutral chroma
     sink.send(frame)
-    assert kernel.frames[2][1] == kernel.frames[0][1]  # and colour after gray is colour again
+    assert kernel.frames[3][1] == kernel.frames[1][1]  # and colour after gray is colour again
 
 
 def test_a_stuck_device_is_an_output_error_with_the_fix(kernel):
@@ -200,7 +204,7 @@ def test_a_write_failure_reopens_the_device(kernel):
     del kernel.fail["QBUF"]
     clock_t[0] += sink.BACKOFF[0]
     sink.send(frame)
-    assert len(kernel.frames) == 2 and kernel.streaming
+    assert len(kernel.frames) == 4 and kernel.streaming  # each open queues a first frame
 
 
 def test_several_devices_get_the_same_frame_converted_once(monkeypatch):
@@ -222,14 +226,15 @@ def test_several_devices_get_the_same_frame_converted_once(monkeypatch):
     ]
     for sink in sinks:
         sink.open()
+    calls.clear()  # (each open converted its own first, blank frame)
     a, b = np.full((H, W), 200, np.uint8), np.full((H, W), 40, np.uint8)
     for frame in (a, a, b):  # the loop repeats a frame while the camera is slower
         for sink in sinks:
             sink.send(frame)
     assert len(calls) == 2  # one conversion per distinct frame, not per device or tick
     got = [[data for _, data in d.frames] for d in devs.values()]
-    assert got[0] == got[1] and len(got[0]) == 3
-    assert got[0][0][0] == round(16 + 200 * 219 / 255) and got[0][2][0] == round(
+    assert got[0] == got[1] and len(got[0]) == 4  # the blank first frame, then a, a, b
+    assert got[0][1][0] == round(16 + 200 * 219 / 255) and got[0][3][0] == round(
         16 + 40 * 219 / 255
     )
 
@@ -256,7 +261,7 @@ def test_mjpg_frames_are_jpegs_of_their_own_size_that_decode_to_the_frame(kernel
     colour = cv2.merge([gray, 255 - gray, np.full_like(gray, 128)])
     sink.send(gray)
     sink.send(colour)
-    (_, a), (_, b) = kernel.frames
+    (_, a), (_, b) = kernel.frames[1:]
     assert a[:2] == b"\xff\xd8" and len(a) < W * H  # a JPEG, sent with its own length
     back = simplejpeg.decode_jpeg(a, colorspace="GRAY")[:, :, 0]
     assert np.abs(back.astype(int) - gray).mean() < 2  # full range: no 16-235 squeeze
@@ -269,3 +274,12 @@ def test_mjpg_through_pyvirtualcam_is_refused_with_the_fix(monkeypatch):
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", "v4l2loopback", fmt="MJPG")
     with pytest.raises(OutputError, match=r"set output\.backend to auto or v4l2"):
         sink.open()
+
+
+def test_a_driver_refusing_the_frame_rate_still_publishes():
+    dev = FakeLoopback()
+    dev.fail["S_PARM"] = errno.EINVAL  # an older driver: readers are told 30 fps, no harm
+    w = writer(dev)
+    w.open()
+    w.send(b"\0" * w.frame_size)
+    assert dev.streaming and len(dev.frames) == 1

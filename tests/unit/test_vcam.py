@@ -71,7 +71,8 @@ def test_sends_i420_of_the_right_size(fake):
     desc = sink.open()
     assert "/dev/video10" in desc and "I420" in desc
     sink.send(np.full((H, W), 255, np.uint8))
-    buf = fake.opened[0].frames[0]
+    assert (fake.opened[0].frames[0][: W * H] == 227).all()  # blank paper, sent at open
+    buf = fake.opened[0].frames[1]
     assert buf.size == W * H * 3 // 2
     assert (buf[: W * H] == 235).all()  # white in video range
     assert fake.opened[0].fmt == pyvirtualcam.PixelFormat.I420
@@ -82,7 +83,7 @@ def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     sink.open()
     frame = np.zeros((H, W), np.uint8)
-    fake.fail_send_at = {2}
+    fake.fail_send_at = {3}  # send 1 is the blank frame sent at open
     sink.send(frame)
     lost = r"writing to /dev/video10 failed: write: No such device\nsketchd keeps reopening"
     with pytest.raises(OutputError, match=lost) as first:
@@ -103,7 +104,7 @@ def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
     assert len(fake.opened) == 1
     clock.t += sink.BACKOFF[1]
     sink.send(frame)  # reopened, and the frame went out
-    assert len(fake.opened) == 2 and len(fake.opened[1].frames) == 1
+    assert len(fake.opened) == 2 and len(fake.opened[1].frames) == 2  # blank, then the frame
 
 
 def test_cannot_open_says_what_to_install(fake):
