@@ -45,6 +45,9 @@ BROWSER_TIMEOUT = 480
 # video-range Y. Measured for Chromium 156 and Firefox ESR 153: mean |Δ| 0.00, max 0 (BT.601
 # limited→full range and back is exact on gray), so the bounds are the ffmpeg tests' own.
 BROWSER_MEAN, BROWSER_P99 = 2.0, 16
+# MJPG is lossy (quality 85): Firefox 153 on 0.15.0 decoded it to mean |Δ| 2.67, p99 17, where
+# ffmpeg decodes it to 0.86 (test_formats.py); twice that is the bound
+MJPG_MEAN, MJPG_P99 = 5.5, 34
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Live:
     placeholder: np.ndarray  # the Y plane of the "camera unavailable" card
     size: tuple[int, int]
     tmp: Path
+    fmt: str = "I420"
 
     def is_placeholder(self, y: np.ndarray) -> bool:
         return float(np.abs(y.astype(np.int16) - self.placeholder).mean()) < 3.0
@@ -104,7 +108,8 @@ def live(fresh_loopback, photo, feeder, sketchd, tmp_path, output_size, output_f
     assert sk.wait_log("first live frame out", 120), sk.text()
     want = cv2.LUT(fit(build("pencil")(camera_y), w, h), VIDEO_RANGE)
     ref = card(w, h, "Camera unavailable", "sketchd keeps trying; the picture returns by itself")
-    return Live(sk, want, cv2.LUT(ref, VIDEO_RANGE).astype(np.int16), (w, h), tmp_path)
+    ref_y = cv2.LUT(ref, VIDEO_RANGE).astype(np.int16)
+    return Live(sk, want, ref_y, (w, h), tmp_path, output_format)
 
 
 def judge(live: Live, frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -172,8 +177,9 @@ def run_browser(name: str, launch, live: Live) -> dict:
         f"{len(snaps)} snapshots live, the last vs the sketch: mean |Δ| {diff.mean():.2f}, "
         f"p99 {np.percentile(diff, 99):.0f}, max {diff.max()}",
     )
-    assert diff.mean() <= BROWSER_MEAN, f"mean |Δ| {diff.mean():.2f}"
-    assert np.percentile(diff, 99) <= BROWSER_P99
+    mean_max, p99_max = (MJPG_MEAN, MJPG_P99) if live.fmt == "MJPG" else (BROWSER_MEAN, BROWSER_P99)
+    assert diff.mean() <= mean_max, f"mean |Δ| {diff.mean():.2f}"
+    assert np.percentile(diff, 99) <= p99_max
     assert live.sk.proc.poll() is None, live.sk.text()
     return result
 
