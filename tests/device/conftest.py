@@ -49,6 +49,23 @@ def vm_env(tmp_path):
     return env
 
 
+@pytest.fixture(scope="session")
+def photo(tmp_path_factory) -> Path:
+    """The webcam's picture for the feeder to loop: scikit-image's astronaut at 640x480."""
+    import importlib.util
+
+    import cv2
+
+    spec = importlib.util.find_spec("skimage")
+    assert spec and spec.origin, "the device suite needs scikit-image's photos (the test extra)"
+    img = cv2.resize(
+        cv2.imread(str(Path(spec.origin).parent / "data" / "astronaut.png")), (640, 480)
+    )
+    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
+    cv2.imwrite(str(path), img)
+    return path
+
+
 class Feeder:
     """ffmpeg writing to /dev/video11: the 'physical webcam'."""
 

@@ -71,18 +71,6 @@ class NodeFeeder:
             self.stop(proc)
 
 
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    """The webcam's picture: scikit-image's astronaut at 640x480."""
-    import importlib.util
-
-    data = Path(importlib.util.find_spec("skimage").origin).parent / "data"
-    img = cv2.resize(cv2.imread(str(data / "astronaut.png")), (640, 480))
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), img)
-    return path
-
-
 @pytest.fixture
 def feeders():
     f = NodeFeeder()

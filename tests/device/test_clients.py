@@ -13,7 +13,6 @@ on 2 emulated cores), hence the timeouts, and frame rates seen there say nothing
 from __future__ import annotations
 
 import fcntl
-import importlib.util
 import os
 import re
 import shutil
@@ -63,15 +62,6 @@ class Live:
 
     def is_placeholder(self, y: np.ndarray) -> bool:
         return float(np.abs(y.astype(np.int16) - self.placeholder).mean()) < 3.0
-
-
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    data = Path(importlib.util.find_spec("skimage").origin).parent / "data"
-    img = cv2.resize(cv2.imread(str(data / "astronaut.png")), (640, 480))
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), img)
-    return path
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sketchd.pipeline.frames import card
 from sketchd.sinks.vcam import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, open_as_webcam, read_camera_y, wait_for_output
-from .test_live import H, W, expected, is_placeholder, photo  # noqa: F401 (fixture)
+from .test_live import H, W, expected, is_placeholder
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 
@@ -87,7 +87,7 @@ class MjpgCamera:
         os.close(self._fd)
 
 
-def test_camera_present_but_silent_then_live(photo, feeder, sketchd, tmp_path):  # noqa: F811
+def test_camera_present_but_silent_then_live(photo, feeder, sketchd, tmp_path):
     """The webcam node exists but nothing delivers yet (like a camera another program holds):
     the call app gets the placeholder at once, and the sketch as soon as the camera works."""
     sk = sketchd("--camera", CAM_DEV, "--config", str(config_file(tmp_path)))

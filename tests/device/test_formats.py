@@ -17,7 +17,6 @@ import pytest
 
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
 from .test_live import H, W, expected, is_placeholder
-from .test_live import photo as photo  # the fixture
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 # what ffmpeg's v4l2 demuxer names each fourcc, and how close a decoded frame must come

@@ -23,17 +23,6 @@ from .conftest import CAM_DEV, ROOT, Reader, read_camera_y, wait_for_output
 W, H = 640, 360  # output size: the 4:3 camera is letterboxed into it
 
 
-@pytest.fixture(scope="module")
-def photo(tmp_path_factory) -> Path:
-    import importlib.util
-
-    data = Path(importlib.util.find_spec("skimage").origin).parent / "data"
-    img = cv2.resize(cv2.imread(str(data / "astronaut.png")), (640, 480))
-    path = tmp_path_factory.mktemp("photo") / "astronaut.png"
-    cv2.imwrite(str(path), img)
-    return path
-
-
 def config_file(tmp_path: Path, preset: str = "pencil") -> Path:
     path = tmp_path / "sketchd.yaml"
     path.write_text(

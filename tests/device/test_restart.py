@@ -23,7 +23,6 @@ from sketchd.sinks.vcam import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, read_camera_y, wait_for_output
 from .test_live import H, W, config_file, expected, is_placeholder
-from .test_live import photo as photo  # the fixture
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 RELEASE = os.environ.get("V4L2VM_LOOPBACK", "?")

@@ -19,7 +19,6 @@ import numpy as np
 
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
 from .test_live import H, W, expected, is_placeholder
-from .test_live import photo as photo  # the fixture
 
 
 def live_diff(frames: list[np.ndarray], want: np.ndarray) -> float:
