@@ -184,8 +184,8 @@ def test_chromium_get_user_media(live):
 # 640x480/1280x720 capabilities and reports the one it chose, while the frames stay 640x360.
 # sketchd's default output, 1280x720, is in that list, so Firefox is tested at that size.
 # Firefox's capture code (libwebrtc's device_info_v4l2) falls back to assuming at most 15 fps
-# for an uncompressed mode 800 pixels wide or more where the device does not tell its frame
-# rates (seen on 0.12.7; 0.15.0 tells, and Firefox takes 30), and to 30 for MJPG everywhere:
+# for an uncompressed mode 800 pixels wide or more (seen on 0.12.7; 0.13 and 0.15 accept every
+# format Firefox probes, and it takes 30), and to 30 for MJPG everywhere:
 # output.format MJPG is what gives a Firefox call 30 fps there.
 @pytest.mark.parametrize("output_size", [(1280, 720)], ids=["1280x720"])
 @pytest.mark.parametrize("output_format", ["I420", "MJPG"])
