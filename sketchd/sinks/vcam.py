@@ -21,6 +21,7 @@ from sketchd.errors import OutputError
 
 if TYPE_CHECKING:
     from sketchd.pipeline.engine import Pacer
+    from sketchd.platform.linux_v4l2out import StreamingWriter
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +167,14 @@ class Camera(Protocol):
     the converter's buffer and may raise anything when the device fails (the sink then closes
     it and reopens it with backoff); ``close`` is called once."""
 
-    device: str
-    backend: str
-    native_fmt: object
+    @property
+    def device(self) -> str: ...
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def native_fmt(self) -> object: ...  # a name, or pyvirtualcam's PixelFormat
 
     def send(self, frame: np.ndarray) -> None: ...
 
@@ -183,7 +189,7 @@ class LoopbackCamera:
 
     backend = "v4l2 streaming"
 
-    def __init__(self, writer, fps: int):
+    def __init__(self, writer: StreamingWriter, fps: int):
         from sketchd.pipeline.engine import Pacer
 
         self.device, self.native_fmt = writer.device, writer.format.name
