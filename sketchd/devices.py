@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 
 from sketchd.errors import OutputError
+from sketchd.platform import is_linux
 
 CARD_LABEL = "Sketch Camera"
 
@@ -21,13 +22,9 @@ class Device:
     by_id: str = ""  # a stable link to it (Linux: /dev/v4l/by-id/...), "" when none
 
 
-def _linux() -> bool:
-    return sys.platform.startswith("linux")
-
-
 def cameras() -> list[Device]:
     """Physical cameras (Linux: V4L2 capture devices that are not loopback devices)."""
-    if not _linux():
+    if not is_linux():
         return []
     from sketchd.platform import linux_v4l2
 
@@ -42,7 +39,7 @@ def named_cameras() -> list[Device]:
     """Every device a camera name may pick: the physical cameras, and the loopback devices
     (kind "virtual"), since a loopback device fed by another program (OBS, ffmpeg) is a camera
     too when it is named. A loopback device may not deliver a picture yet: opening it says so."""
-    if not _linux():
+    if not is_linux():
         return []
     from sketchd.platform import linux_v4l2
 
@@ -55,7 +52,7 @@ def named_cameras() -> list[Device]:
 
 def virtual_cameras() -> list[Device]:
     """Virtual camera devices sketchd can publish to (Linux: v4l2loopback devices)."""
-    if not _linux():
+    if not is_linux():
         return []
     from sketchd.platform import linux_v4l2
 
@@ -69,7 +66,7 @@ def virtual_cameras() -> list[Device]:
 
 
 def describe_cameras() -> str:
-    if not _linux():
+    if not is_linux():
         return "Cameras are picked by index (0 = the first camera)."
     found = cameras()
     if not found:
@@ -85,7 +82,7 @@ def quoted(name: str) -> str:
 
 def install_hint() -> str:
     """What to install for a virtual camera on this OS."""
-    if _linux():
+    if is_linux():
         from sketchd.platform.linux_v4l2 import INSTALL_HINT
 
         return INSTALL_HINT
@@ -103,7 +100,7 @@ def output_device(configured: str) -> str | None:
     macOS). Raises OutputError with what to install when there is none."""
     if configured != "auto":
         return configured
-    if not _linux():
+    if not is_linux():
         return None
     found = virtual_cameras()
     labelled = [d for d in found if d.name == CARD_LABEL]
