@@ -33,7 +33,7 @@ from sketchd.sinks.vcam import VIDEO_RANGE
 
 from . import clients
 from .conftest import CAM_DEV, OUT_DEV, Reader, Sketchd, read_camera_y, wait_for_output
-from .test_live import H, W
+from .test_live import H, W, config_file
 
 LABEL = "Sketch Camera"
 RELEASE = os.environ.get("V4L2VM_LOOPBACK", "?")
@@ -83,12 +83,7 @@ def live(fresh_loopback, photo, feeder, sketchd, tmp_path, output_size, output_f
     w, h = output_size
     feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
     camera_y = read_camera_y()
-    config = tmp_path / "sketchd.yaml"
-    config.write_text(
-        "camera: {width: 640, height: 480, fps: 30, format: YUYV}\n"
-        f"output: {{width: {w}, height: {h}, fps: 15, format: {output_format}}}\n"
-        "preset: pencil\n"
-    )
+    config = config_file(tmp_path, width=w, height=h, format=output_format)
     sk = sketchd("--camera", CAM_DEV, "--config", str(config))
     assert wait_for_output(90), sk.text()
     assert sk.wait_log("camera: /dev/video11", 90), sk.text()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, expected, is_placeholder
+from .test_live import H, W, config_file, expected, is_placeholder
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 # what ffmpeg's v4l2 demuxer names each fourcc, and how close a decoded frame must come
@@ -32,12 +32,7 @@ def device_format() -> str:
 def test_the_call_app_decodes_the_sketch_in_each_format(fmt, photo, feeder, sketchd, tmp_path):
     feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
     camera_y = read_camera_y()
-    config = tmp_path / "sketchd.yaml"
-    config.write_text(
-        "camera: {width: 640, height: 480, fps: 30, format: YUYV}\n"
-        f"output: {{width: {W}, height: {H}, fps: 15, format: {fmt}}}\n"
-        "preset: pencil\n"
-    )
+    config = config_file(tmp_path, format=fmt)
     sk = sketchd("--camera", CAM_DEV, "--config", str(config))
     assert wait_for_output(90), sk.text()
     assert sk.wait_log("camera: /dev/video11", 90), sk.text()

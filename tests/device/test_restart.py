@@ -18,27 +18,11 @@ import cv2
 import numpy as np
 import pytest
 
-from sketchd.pipeline.frames import card
-from sketchd.sinks.vcam import VIDEO_RANGE
-
 from .conftest import CAM_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, config_file, expected, is_placeholder
+from .test_live import H, W, config_file, expected, is_off_card, live_diff
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 RELEASE = os.environ.get("V4L2VM_LOOPBACK", "?")
-
-
-def is_off_card(y: np.ndarray) -> bool:
-    ref = card(W, H, "Sketch Camera is off", "sketchd has stopped; start it to go live again")
-    return float(np.abs(y.astype(np.int16) - cv2.LUT(ref, VIDEO_RANGE)).mean()) < 3.0
-
-
-def live_match(frames: list[np.ndarray], want: np.ndarray) -> float:
-    """mean |Δ| of the newest live frame against the expected sketch (inf when none)."""
-    live = [y for y in frames if not is_placeholder(y) and not is_off_card(y)]
-    if not live:
-        return float("inf")
-    return float(np.abs(live[-1].astype(np.int16) - want.astype(np.int16)).mean())
 
 
 def start(sketchd, tmp_path: Path):
@@ -52,7 +36,7 @@ def read_live(sk, want: np.ndarray, timeout: float = 90) -> Reader:
     reader = Reader(W, H)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if live_match([y for _, y in reader.frames], want) <= 2.0:
+        if live_diff([y for _, y in reader.frames], want) <= 2.0:
             return reader
         if reader.proc.poll() is not None:
             break
@@ -86,7 +70,7 @@ def test_the_next_sketchd_publishes_after_a_stop(how, photo, feeder, sketchd, tm
     assert "cannot open the virtual camera" not in second.text()
     reader = read_live(second, want)
     reader.stop()
-    diff = live_match([y for _, y in reader.frames], want)
+    diff = live_diff([y for _, y in reader.frames], want)
     print(f"{RELEASE} {how} then start: live again, mean |Δ| {diff:.2f}")
 
 
@@ -114,7 +98,7 @@ def test_restarts_while_a_call_app_keeps_reading(photo, feeder, sketchd, tmp_pat
             end = t_live_out + 60
             while time.monotonic() < end:
                 fresh = [y for t, y in reader.frames if t > t_live_out]
-                if live_match(fresh, want) <= 2.0:
+                if live_diff(fresh, want) <= 2.0:
                     break
                 assert reader.proc.poll() is None, f"the call app's stream ended\n{sk.text()}"
                 time.sleep(0.1)

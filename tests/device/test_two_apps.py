@@ -15,17 +15,8 @@ import signal
 import subprocess
 import time
 
-import numpy as np
-
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, expected, is_placeholder
-
-
-def live_diff(frames: list[np.ndarray], want: np.ndarray) -> float:
-    live = [y for y in frames if not is_placeholder(y)]
-    if not live:
-        return float("inf")
-    return float(np.abs(live[-1].astype(np.int16) - want.astype(np.int16)).mean())
+from .test_live import H, W, config_file, expected, live_diff
 
 
 def test_one_app_leaving_leaves_the_other_its_stream(
@@ -33,12 +24,7 @@ def test_one_app_leaving_leaves_the_other_its_stream(
 ):
     feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
     want = expected(read_camera_y(), "pencil")
-    config = tmp_path / "sketchd.yaml"
-    config.write_text(
-        "camera: {width: 640, height: 480, fps: 30, format: YUYV}\n"
-        f"output: {{width: {W}, height: {H}, fps: 15, device: [{OUT_DEV}, {second_output}]}}\n"
-        "preset: pencil\n"
-    )
+    config = config_file(tmp_path, device=[OUT_DEV, second_output])
     sk = sketchd("--camera", CAM_DEV, "--config", str(config))
     assert wait_for_output(90) and wait_for_output(90, second_output), sk.text()
     assert sk.wait_log("first live frame out", 120), sk.text()
