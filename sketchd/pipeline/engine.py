@@ -24,7 +24,7 @@ import numpy as np
 from sketchd import STARTED
 from sketchd.errors import CameraError, OutputError
 from sketchd.filters.registry import FrameFn
-from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit
+from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     published: int = 0
     processed: int = 0
-    decode_errors: int = 0
+    decode_errors: int = 0  # frames the publish loop could not decode
+    torn_frames: int = 0  # MJPG frames cut short, dropped by the capture thread
     filter_errors: int = 0
     camera: str = "starting"  # starting | live | lost
     camera_desc: str = ""
@@ -124,7 +125,11 @@ class Capture(threading.Thread):
             attempt, last_error = 0, ""
             try:
                 while not self.stop_event.is_set():
-                    self.mailbox.put(self.source.read())
+                    frame = self.source.read()
+                    if torn(frame):  # never let a broken frame displace the last good one
+                        self.stats.torn_frames += 1
+                        continue
+                    self.mailbox.put(frame)
             except CameraError as e:
                 log.warning("camera: %s; reopening", e)
                 self.stats.camera_error = last_error = str(e)

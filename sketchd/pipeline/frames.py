@@ -33,6 +33,22 @@ class DecodeError(ValueError):
     """The camera delivered bytes that are not a picture (a corrupt MJPG frame, a short read)."""
 
 
+SOI, EOI = b"\xff\xd8", b"\xff\xd9"
+EOI_TAIL = 4096  # some webcams pad a frame with zeros after its end marker
+
+
+def torn(frame: CameraFrame) -> bool:
+    """An MJPG frame that cannot be whole: no start marker, or no end marker near its end (a
+    transfer cut short). Cheap (no decoding), so the capture thread drops such a frame before
+    it can displace the last good one; a frame that passes may still fail to decode."""
+    if frame.fmt != "MJPG":
+        return False
+    data = frame.data.reshape(-1)
+    if data.size < 4 or bytes(data[:2]) != SOI:
+        return True
+    return EOI not in bytes(data[-EOI_TAIL:])
+
+
 def decode(frame: CameraFrame, *, gray: bool) -> np.ndarray:
     """The frame as HxW gray (``gray=True``) or HxWx3 BGR, decoding no more than needed."""
     fmt, data = frame.fmt, frame.data

@@ -17,7 +17,7 @@ from sketchd.config.loader import parse
 from sketchd.errors import CameraError, OutputError
 from sketchd.filters import build
 from sketchd.pipeline.engine import Capture, Pacer, Publisher, Stats, process
-from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit
+from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sinks.vcam import BGRConverter, I420Converter
@@ -408,6 +408,69 @@ def test_capture_retries_with_backoff_and_reopens_after_a_read_failure():
     assert src.opens == 4  # two failures, the first session, the reopen after the read failure
     assert box.latest()[1] >= 20 and box.latest()[0].seq > 5
     assert src.closes >= 2 and stats.camera_desc == "scripted 120x90"
+
+
+def jpeg(img: np.ndarray) -> np.ndarray:
+    return cv2.imencode(".jpg", img)[1].reshape(-1)
+
+
+def mjpg(data: np.ndarray, seq: int, t: float = 100.0) -> CameraFrame:
+    return CameraFrame(data, "MJPG", 120, 90, seq, t)
+
+
+def test_torn_spots_mjpg_frames_cut_short_and_passes_whole_ones():
+    whole = jpeg(photo())
+    padded = np.concatenate([whole, np.zeros(1000, np.uint8)])  # zeros after the end marker
+    assert not torn(mjpg(whole, 1)) and not torn(mjpg(padded, 2))
+    assert torn(mjpg(whole[: whole.size // 2], 3))  # the transfer stopped half-way
+    assert torn(mjpg(np.concatenate([whole[:2], np.zeros(300, np.uint8)]), 4))
+    assert torn(mjpg(whole[2:], 5))  # no start marker
+    assert torn(mjpg(np.zeros(0, np.uint8), 6))
+    assert not torn(frame(photo(), 7, 0.0))  # raw frames have no markers to check
+
+
+class ListSource:
+    """A camera that delivers ``frames`` once, then asks the capture thread to stop."""
+
+    name = "list"
+
+    def __init__(self, frames: list[CameraFrame], stop: threading.Event):
+        self.frames, self.stop = list(frames), stop
+
+    def open(self) -> str:
+        return "list"
+
+    def read(self) -> CameraFrame:
+        f = self.frames.pop(0)
+        if not self.frames:
+            self.stop.set()
+        return f
+
+    def close(self) -> None:
+        pass
+
+
+def test_capture_drops_torn_frames_so_the_last_good_one_stays_in_the_mailbox():
+    whole = jpeg(photo())
+    cut = whole[: whole.size // 3]
+    stop, stats, box = threading.Event(), Stats(), Mailbox()
+    frames = [mjpg(whole, 1), mjpg(cut, 2), mjpg(cut, 3)]
+    Capture(ListSource(frames, stop), box, stop, stats).run()  # in this thread: no timing
+    got, version = box.latest()
+    assert got is not None and got.seq == 1 and version == 1
+    assert stats.torn_frames == 2
+
+
+def test_a_camera_sending_only_torn_frames_goes_to_the_placeholder():
+    clock = Clock()
+    p = publisher(clock=clock)
+    whole = jpeg(photo())
+    p.mailbox.put(mjpg(whole, 1, clock.t))
+    assert not np.array_equal(p.next_frame(), p.card("lost"))
+    assert p.stats.camera == "live"
+    clock.t += p.stall_after + 0.1  # only torn frames since: nothing new reached the mailbox
+    assert np.array_equal(p.next_frame(), p.card("lost"))
+    assert p.stats.camera == "lost"
 
 
 # -- output buffers ------------------------------------------------------------------------
