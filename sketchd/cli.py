@@ -525,6 +525,14 @@ def main(argv: list[str] | None = None) -> int:
     except SketchdError as e:
         print(f"sketchd: error: {e}", file=sys.stderr)
         return e.exit_code
+    except ImportError as e:  # a compiled module's system library is missing: say which
+        from sketchd.platform.missing_lib import explain
+
+        line = explain(e, args.command)
+        if line is None:
+            raise
+        print(f"sketchd: error: {line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -2,7 +2,7 @@
 face stays in colour, the rest is a pencil sketch).
 
 Faces are found by OpenCV's frontal-face Haar cascade, the one model that ships inside the
-opencv-python 4.x wheel (``cv2.data.haarcascades``): nothing is downloaded. It runs on a reduced
+OpenCV 4.x wheels (``cv2.data.haarcascades``): nothing is downloaded. It runs on a reduced
 gray copy of the frame, only every ``every`` frames, and near the faces already followed.
 
 Unlike the other filters these follow the picture over time: what they detect is smoothed from
@@ -58,8 +58,8 @@ def cascade_path() -> Path:
     if not folder or not path.is_file() or not hasattr(cv2, "CascadeClassifier"):
         raise FaceDetectorError(
             f"the face presets need OpenCV's bundled {CASCADE_FILE}, which this OpenCV "
-            f"({cv2.__version__}) lacks; opencv-python 5 ships no Haar cascades. "
-            "Install opencv-python>=4.12,<5 (pip install 'opencv-python>=4.12,<5')"
+            f"({cv2.__version__}) lacks; OpenCV 5 ships no Haar cascades. Install "
+            "opencv-python-headless>=4.12,<5 (pip install 'opencv-python-headless>=4.12,<5')"
         )
     return path
 

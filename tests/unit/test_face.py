@@ -83,7 +83,7 @@ def test_detector_finds_no_face_where_there_is_none(photo, name):
 
 def test_a_missing_cascade_is_one_clear_error(monkeypatch):
     monkeypatch.setattr(facemod, "CASCADE_FILE", "haarcascade_nothing.xml")
-    with pytest.raises(FaceDetectorError, match=r"opencv-python>=4\.12,<5"):
+    with pytest.raises(FaceDetectorError, match=r"opencv-python-headless>=4\.12,<5"):
         build("face_colour")
     with pytest.raises(FaceDetectorError, match=r"haarcascade_nothing\.xml"):
         autoframe(np.zeros((8, 8), np.uint8))
