@@ -14,10 +14,8 @@ from sketchd.doctor import Check
 from sketchd.platform import linux_loopback as loop
 from sketchd.platform import linux_v4l2 as v4l2
 from sketchd.platform.linux_loopback import Release
-from sketchd.platform.linux_v4l2 import MODPROBE, VideoDevice
-
-INSTALL = "sudo apt install v4l2loopback-dkms"
-AT_BOOT = "sudo packaging/linux/install.sh"
+from sketchd.platform.linux_module import why_not_loaded
+from sketchd.platform.linux_v4l2 import VideoDevice
 
 
 def checks(configured: Sequence[str]) -> list[Check]:
@@ -25,14 +23,8 @@ def checks(configured: Sequence[str]) -> list[Check]:
     path: output.device may list several, one per call app)."""
     release = loop.loaded_release()
     if release is None:
-        out = [
-            Check(
-                "v4l2loopback",
-                False,
-                "the v4l2loopback kernel module is not loaded",
-                f"{MODPROBE}\n(not installed? {INSTALL}; to load it at every boot: {AT_BOOT})",
-            )
-        ]
+        cause = why_not_loaded()
+        out = [Check("v4l2loopback", False, cause.problem, cause.fix)]
     else:
         out = [Check("v4l2loopback", True, _loaded(release))]
     found = v4l2.list_devices()

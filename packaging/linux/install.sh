@@ -14,7 +14,8 @@
 # If v4l2loopback is already loaded: on 0.13 and later it adds the missing devices at once
 # (v4l2loopback-ctl add); on 0.12 it prints the reload that makes them (it never unloads it).
 # Running it again changes nothing that is already in place. sketchd itself is installed as
-# your user: `pipx install sketchd`, then `sketchd autostart enable` and `sketchd doctor`.
+# your user from this checkout: `pipx install .`, then `sketchd doctor` and
+# `sketchd autostart enable`.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,7 +24,7 @@ for arg in "$@"; do
     case "$arg" in
         --no-apt) apt=0 ;;
         -h | --help)
-            sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
             exit 0
             ;;
         *)
@@ -51,12 +52,15 @@ if [ "$apt" -eq 1 ]; then
         python3-gi                 # the tray: PyGObject ...
         gir1.2-gtk-3.0             # ... GTK 3 ...
         gir1.2-ayatanaappindicator3-0.1  # ... and the AppIndicator (StatusNotifierItem) icon
-        libgl1                     # OpenCV's runtime libraries
-        libglib2.0-0
+        python3-tk                 # the preview window (OpenCV is headless: no libGL)
     )
     # DKMS builds the module against the running kernel's headers
     if apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1; then
         packages+=("linux-headers-$(uname -r)")
+    else
+        echo "install.sh: apt has no linux-headers-$(uname -r) for the running kernel, so" \
+            "DKMS may not build v4l2loopback for it (a kernel updated since boot: reboot" \
+            "into the new one and run this again; a custom kernel: install its headers)" >&2
     fi
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
@@ -109,9 +113,13 @@ if [ -d /sys/module/v4l2loopback ]; then
 elif modprobe v4l2loopback; then
     echo "install.sh: loaded v4l2loopback (it loads at every boot from now on)"
 else
-    echo "install.sh: could not load v4l2loopback (above: why). With Secure Boot on, the" \
-        "DKMS-built module must be signed: sudo mokutil --import /var/lib/dkms/mok.pub," \
-        "reboot and enroll the key; in a container or VM without modules, load it on the host" >&2
+    # the cause, told apart (a container, no headers so never built, a failed build, Secure
+    # Boot, ...) by the same code as `sketchd doctor`: stdlib only, run from this checkout
+    echo "install.sh: could not load v4l2loopback (modprobe's message is above)." >&2
+    if command -v python3 >/dev/null && [ -d "$here/../../sketchd/platform" ]; then
+        PYTHONPATH="$here/../.." python3 -m sketchd.platform.linux_module | sed 's/^/install.sh: /' >&2
+    fi
     exit 1
 fi
-echo "install.sh: done. As your user: pipx install sketchd; sketchd doctor; sketchd autostart enable"
+echo "install.sh: done. As your user, in this checkout: pipx install . (or ./scripts/setup.sh run);" \
+    "then sketchd doctor; sketchd autostart enable"

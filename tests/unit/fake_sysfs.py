@@ -4,6 +4,7 @@ is faked (``FakeSys.caps``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from sketchd import doctor
 from sketchd.platform import linux_loopback as loop
-from sketchd.platform import linux_v4l2
+from sketchd.platform import linux_module, linux_v4l2
 from sketchd.platform.linux_v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
 
 NO_DISPLAY = {"XDG_RUNTIME_DIR": "/nonexistent"}
@@ -75,6 +76,11 @@ class FakeSys:
 def install(root: Path, monkeypatch: pytest.MonkeyPatch) -> FakeSys:
     """A FakeSys at ``root`` that linux_v4l2 and linux_loopback read instead of the real one."""
     fake = FakeSys(root)
+    # the module is installed (DKMS built it) but not loaded, unless a test changes that
+    built = root / "lib" / "modules" / os.uname().release / "updates" / "dkms"
+    built.mkdir(parents=True)
+    (built / "v4l2loopback.ko.xz").write_bytes(b"")
+    monkeypatch.setattr(linux_module, "ROOT", root)
     orig_list, orig_loaded = linux_v4l2.list_devices, linux_v4l2.module_loaded
     orig_params, orig_excl = linux_v4l2.module_params, linux_v4l2.exclusive_caps_for
     monkeypatch.setattr(
