@@ -404,19 +404,28 @@ def _status(args) -> int:
         camera += f": {s['camera_error']}"
     print(f"sketchd running (pid {s['pid']})")
     print(f"  preset:    {s['preset']}" + (f" ({', '.join(flags)} on)" if flags else ""))
-    print(f"  camera:    {camera}")
-    print(f"  output:    {s['fps']:g} fps, {s['published']} frames published")
-    if s["camera"] == "live":
+    print(f"  camera:    {_indented(camera)}")
+    error = s.get("output_error")
+    if error and not s["fps"]:
+        print(f"  output:    nothing goes out: {_indented(error)}")
+    else:  # with several devices, one may fail while the others take frames
+        print(f"  output:    {s['fps']:g} fps, {s['published']} frames published")
+        if error:
+            print(f"  output error: {_indented(error, 16)}")
+    if s["camera"] == "live" and s["fps"]:
         print(
             f"  latency:   {s['latency_ms']:.0f} ms camera → virtual camera, "
             f"{s['behind']} frame(s) behind the newest (worst since start: {s['behind_max']})"
         )
-    if s.get("output_error"):
-        print(f"  output error: {s['output_error']}")
     print(f"  uptime:    {up // 3600}:{up // 60 % 60:02d}:{up % 60:02d}")
     print(f"  config:    {s.get('config') or 'built-in defaults'}")
     print(f"  log:       {s['log']}")
     return 0
+
+
+def _indented(text: str, by: int = 13) -> str:
+    """A message's continuation lines lined up under its first (status's value column)."""
+    return text.replace("\n", "\n" + " " * by)
 
 
 @command("quit", "stop the running daemon")

@@ -38,3 +38,12 @@ class CameraError(SketchdError):
 
 class OutputError(SketchdError):
     """The virtual camera cannot be opened or written."""
+
+
+def and_then(message: str, what: str) -> str:
+    """``message`` followed by what happens next, punctuated either way: "no camera; retrying"
+    or, after a message that ends a sentence, "... try --camera demo. Retrying." """
+    message = message.rstrip()
+    if message.endswith((".", "?", "!")):
+        return f"{message} {what[:1].upper()}{what[1:]}."
+    return f"{message}; {what}"

@@ -7,6 +7,7 @@ sketchd's own and live elsewhere.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -32,8 +33,16 @@ def log_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """Per-user runtime folder for the control socket and the pid file."""
-    return Path(platformdirs.user_runtime_dir(APP, appauthor=False))
+    """Per-user runtime folder for the control socket and the pid file.
+
+    Where XDG_RUNTIME_DIR is unset (su, containers, some SSH logins) platformdirs falls back
+    to a private folder it checks (/run/user/UID, else runtime-UID in the temp folder) and
+    warns; the fallback is right for sketchd, so the warning, which a user can do nothing
+    about, is not shown on every command."""
+    category = getattr(platformdirs, "RuntimeDirWarning", UserWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category)
+        return Path(platformdirs.user_runtime_dir(APP, appauthor=False))
 
 
 def snapshot_dir(configured: str = "auto") -> Path:

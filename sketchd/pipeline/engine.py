@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from sketchd import STARTED
-from sketchd.errors import CameraError, OutputError
+from sketchd.errors import CameraError, OutputError, and_then
 from sketchd.filters.registry import FrameFn
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
@@ -114,7 +114,7 @@ class Capture(threading.Thread):
                 desc = self.source.open()
             except CameraError as e:
                 if str(e) != last_error:
-                    log.warning("camera: %s (retrying)", e)
+                    log.warning("camera: %s", and_then(str(e), "retrying"))
                     last_error = str(e)
                 self.stats.camera_error = str(e)
                 self.stop_event.wait(self.backoff[min(attempt, len(self.backoff) - 1)])
@@ -131,7 +131,7 @@ class Capture(threading.Thread):
                         continue
                     self.mailbox.put(frame)
             except CameraError as e:
-                log.warning("camera: %s; reopening", e)
+                log.warning("camera: %s", and_then(str(e), "reopening"))
                 self.stats.camera_error = last_error = str(e)
             except Exception:  # a bug in a source must not end capture for good
                 log.exception("camera: unexpected failure; reopening")
@@ -231,10 +231,11 @@ class Publisher:
     def tick(self) -> None:
         self._new_capture_t = None
         out = self.next_frame()
-        failed = ""
+        failed, took = "", 0
         for sink in self.sinks:
             try:
                 sink.send(out)
+                took += 1
             except OutputError as e:
                 failed = str(e)
                 if self.stats.output_error != failed:
@@ -243,8 +244,10 @@ class Publisher:
             log.info("output: the virtual camera works again")
         self.stats.output_error = failed
         self.last_published = out
-        self.stats.published += 1
-        self._measure(self._clock())
+        sent = took > 0 or not self.sinks  # published and fps count frames a sink took
+        if sent:
+            self.stats.published += 1
+        self._measure(self._clock(), sent)
         if not failed:
             self._log_firsts()
 
@@ -257,16 +260,21 @@ class Publisher:
             log.info("output: %s out %.2f s after start", what, time.monotonic() - STARTED)
             st.sent_any, st.went_live = True, live
 
-    def _measure(self, now: float) -> None:
+    def _measure(self, now: float, sent: bool = True) -> None:
         """fps, and how fresh the picture just sent was, over the last second."""
         st = self.stats
         behind, ms = 0, None
+        window = self._window
+        if not sent:  # nothing went out: the second's window only ages
+            while window and window[0][0] < now - 1.0:
+                window.popleft()
+            st.fps = float(len(window))
+            return
         if st.camera == "live":
             behind = self.mailbox.latest()[1] - self._version
             st.behind_max = max(st.behind_max, behind)
             if self._new_capture_t is not None:
                 ms = 1000.0 * (now - self._new_capture_t)
-        window = self._window
         window.append((now, behind, ms))
         while window[0][0] < now - 1.0:
             window.popleft()

@@ -17,7 +17,7 @@ import numpy as np
 from sketchd import devices
 from sketchd.config.schema import CameraConfig
 from sketchd.devices import quoted
-from sketchd.errors import CameraError
+from sketchd.errors import CameraError, and_then
 from sketchd.pipeline.frames import CameraFrame
 from sketchd.sources.camera_name import CameraFinder, choose, is_name
 
@@ -87,7 +87,7 @@ def check_exists(cfg: CameraConfig) -> None:
         try:
             choose(str(cfg.device), devices.named_cameras())
         except CameraError as e:
-            log.warning("%s; waiting for it to be plugged in", e)
+            log.warning("%s", and_then(str(e), "waiting for it to be plugged in"))
         return
     if not sys.platform.startswith("linux") or cfg.device == "demo":
         return
@@ -95,7 +95,8 @@ def check_exists(cfg: CameraConfig) -> None:
         from sketchd.devices import cameras
 
         if not cameras():
-            log.warning("%s; waiting for one to be plugged in", no_camera_message("auto"))
+            wait = "waiting for one to be plugged in"
+            log.warning("%s", and_then(no_camera_message("auto"), wait))
         return
     device = resolve_device(cfg.device)
     path = f"/dev/video{device}" if isinstance(device, int) else device

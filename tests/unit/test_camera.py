@@ -29,7 +29,8 @@ def test_a_named_camera_that_is_not_there_is_an_error_with_what_to_do(no_cameras
 def test_auto_with_no_camera_yet_waits_for_one(no_cameras, caplog):
     with caplog.at_level(logging.WARNING):
         camera.check_exists(CameraConfig(device="auto"))  # no exception: keep running
-    assert "waiting for one to be plugged in" in caplog.text
+    # the hint's sentence ends, then what happens next: no ".;" between them
+    assert "or try --camera demo. Waiting for one to be plugged in." in caplog.text
     with pytest.raises(CameraError):  # and each open attempt says so, for the retry loop
         camera.CameraSource(CameraConfig(device="auto")).open()
 

@@ -322,7 +322,7 @@ def test_a_name_not_found_at_start_waits_for_the_camera(v4l2, caplog):
         camera.check_exists(CameraConfig(device="Logitech Brio"))  # no exception: keep running
     assert 'no camera named "Logitech Brio"' in caplog.text
     assert '/dev/video0 "HD Pro Webcam C920"' in caplog.text
-    assert "waiting for it to be plugged in" in caplog.text
+    assert "or try --camera demo. Waiting for it to be plugged in." in caplog.text
 
 
 def test_names_outside_linux_are_one_clear_error(monkeypatch):

@@ -265,3 +265,35 @@ def test_render_with_a_bad_config_exits_2(cli, photo, tmp_path):
     assert done.returncode == 2
     assert "presets.p.chain[0].pencil.blur: must be an odd integer" in done.stderr
     assert not (tmp_path / "o.png").exists()
+
+
+STATUS = {
+    "pid": 42, "preset": "pencil", "uptime": 75, "camera": "lost", "camera_desc": "",
+    "camera_error": "no camera at 'auto'. No camera found.\nPick one with --camera DEVICE.",
+    "fps": 0.0, "published": 0, "latency_ms": 0.0, "behind": 0, "behind_max": 0,
+    "output_error": "no virtual camera found.\nLoad it: sudo modprobe v4l2loopback",
+    "config": "", "log": "/tmp/sketchd.log",
+}  # fmt: skip
+
+
+def status_text(monkeypatch, capsys, **changes) -> str:
+    from sketchd import cli
+
+    monkeypatch.setattr(cli, "_daemon", lambda cmd, **a: {**STATUS, **changes})
+    assert cli.main(["status"]) == 0
+    return capsys.readouterr().out
+
+
+def test_status_with_nothing_going_out_shows_no_fps_and_lines_up_continuations(monkeypatch, capsys):
+    out = status_text(monkeypatch, capsys)
+    assert "fps" not in out and "published" not in out
+    assert "  output:    nothing goes out: no virtual camera found.\n" in out
+    assert "\n             Load it: sudo modprobe v4l2loopback\n" in out
+    assert "\n             Pick one with --camera DEVICE.\n" in out  # the camera's too
+
+
+def test_status_with_one_of_two_devices_failing_shows_both(monkeypatch, capsys):
+    out = status_text(monkeypatch, capsys, fps=30.0, published=900, camera="live")
+    assert "  output:    30 fps, 900 frames published\n" in out
+    assert "  output error: no virtual camera found.\n" in out
+    assert "latency" in out

@@ -332,6 +332,27 @@ def test_a_failing_sink_is_reported_and_the_others_still_get_frames():
     assert p.stats.output_error == "" and good.count == 3
 
 
+def test_when_every_sink_fails_nothing_counts_as_published_and_fps_falls_to_zero():
+    class Broken:
+        name = "broken"
+
+        def send(self, frame):
+            raise OutputError("no virtual camera found")
+
+    clock = Clock()
+    p = publisher(clock=clock, sinks=[Broken()])
+    for _ in range(5):
+        p.tick()
+        clock.t += 0.1
+    assert p.stats.published == 0 and p.stats.fps == 0.0
+    p.sinks = [RecordingSink()]  # the device came: frames count again
+    p.tick()
+    clock.t += 1.5  # then it goes again: the last second's window empties
+    p.sinks = [Broken()]
+    p.tick()
+    assert p.stats.published == 1 and p.stats.fps == 0.0
+
+
 def test_gray_presets_take_the_y_plane_and_colour_presets_decode_colour(monkeypatch):
     calls = []
     import sketchd.pipeline.engine as engine
