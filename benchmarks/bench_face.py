@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     from sketchd.filters.registry import compose, needs_colour
     from sketchd.pipeline.engine import Settings, process
     from sketchd.pipeline.frames import CameraFrame, fit
-    from sketchd.sinks.vcam import I420Converter
+    from sketchd.sinks.convert import I420Converter
 
     cv2.setNumThreads(1)
     config, _ = schema.validate(loader.defaults_data())

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from sketchd.filters import build
-from sketchd.sinks.vcam import CONVERTERS
+from sketchd.sinks.convert import CONVERTERS
 
 PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png")
 

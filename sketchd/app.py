@@ -19,6 +19,7 @@ from sketchd import state as states
 from sketchd.config.schema import Config
 from sketchd.errors import ConfigError, OutputError, SketchdError, UsageError
 from sketchd.filters.registry import compose, needs_colour
+from sketchd.pipeline.demand import Demand
 from sketchd.pipeline.engine import Capture, Publisher, Settings, Stats
 from sketchd.pipeline.mailbox import Mailbox
 
@@ -32,6 +33,8 @@ def settings_for(config: Config, preset: str, **toggles) -> Settings:
 
 class Controller:
     """The one place that changes what the daemon does. Thread-safe; cheap to call."""
+
+    SNAPSHOT_HOLD_S = 5.0  # a snapshot in standby opens the camera for this long
 
     def __init__(self, config: Config, publisher: Publisher, stop: threading.Event):
         self.config = config
@@ -127,7 +130,19 @@ class Controller:
         return self._apply(mirror=on)
 
     def snapshot(self) -> Path:
-        """Save the frame last published as a PNG; returns its path."""
+        """Save the frame last published as a PNG; returns its path. In standby (no app
+        reads Sketch Camera, so the camera is closed) the camera is opened for it first."""
+        pub = self.publisher
+        if pub.stats.camera == "standby" and pub.demand is not None:
+            pub.hold_until = time.monotonic() + self.SNAPSHOT_HOLD_S
+            deadline = time.monotonic() + self.SNAPSHOT_HOLD_S
+            while pub.stats.camera != "live" and time.monotonic() < deadline:
+                self._stop.wait(0.05)
+            if pub.stats.camera != "live":
+                raise SketchdError(
+                    f"the camera did not deliver within {self.SNAPSHOT_HOLD_S:g} s of being "
+                    "opened for the snapshot; `sketchd status` says why"
+                )
         frame = self.publisher.last_published
         if frame is None:
             raise SketchdError("nothing has been published yet; try again in a moment")
@@ -152,6 +167,13 @@ class Controller:
             "latency_ms": round(st.latency_ms, 1),
             "behind": st.behind,
             "behind_max": st.behind_max,
+            "readers": st.readers,
+            "readers_how": st.readers_how,
+            "standby_for": None
+            if st.standby_since is None
+            else round(time.monotonic() - st.standby_since, 1),
+            "camera_open": st.camera_open,
+            "on_demand": self.publisher.demand is not None,
             "uptime": round(time.monotonic() - st.started, 1),
             "pid": os.getpid(),
             "config": str(self.config_path) if self.config_path else "",
@@ -250,13 +272,35 @@ class Daemon:
         )
         self.controller = Controller(config, self.publisher, self.stop_event)
         self.controller.reopen = self.reopen
+        # on-demand capture: the publish loop sets this while an app reads Sketch Camera
+        self.camera_wanted = threading.Event()
+        self._apply_demand(config)
         # each thread has its own stop event, so a reload can restart one without the other
         self._capture_stop = threading.Event()
         self._publish_stop = threading.Event()
-        self.capture = Capture(source, self.mailbox, self._capture_stop, self.stats)
+        self.capture = self._capture(source)
         self._publish_thread = self._publisher_thread()
         self._opened: list = []
         self._reopen_lock = threading.Lock()
+
+    def _capture(self, source) -> Capture:
+        return Capture(
+            source, self.mailbox, self._capture_stop, self.stats, wanted=self.camera_wanted
+        )
+
+    def _apply_demand(self, config: Config, publisher: Publisher | None = None) -> None:
+        """camera.on_demand into the publish loop: a Demand it updates every tick, or the
+        camera wanted always. The state of a running Demand is kept across a reopen."""
+        p = publisher or self.publisher
+        cam = config.camera
+        if not cam.on_demand:
+            p.demand, p.wanted = None, None
+            self.camera_wanted.set()
+            return
+        if p.demand is None:
+            p.demand = Demand(cam.idle_after)
+        p.demand.idle_after = cam.idle_after
+        p.wanted = self.camera_wanted
 
     def _publisher_thread(self) -> threading.Thread:
         publisher, stop = self.publisher, self._publish_stop
@@ -308,8 +352,9 @@ class Daemon:
         self._capture_stop.set()
         self.capture.join(2.0)  # a stuck read ends by itself; the thread is a daemon
         self._capture_stop = threading.Event()
+        self._apply_demand(config)
         self.source = self._make_source(config.camera)
-        self.capture = Capture(self.source, self.mailbox, self._capture_stop, self.stats)
+        self.capture = self._capture(self.source)
         self.capture.start()
 
     def _reopen_output(self, config: Config) -> None:
@@ -337,9 +382,10 @@ class Daemon:
             self.sinks = list(self._opened)
         with self.controller._lock:
             settings = self.publisher.settings
+            old = self.publisher
             self.publisher = Publisher(
                 self.mailbox, self.sinks, settings, out.width, out.height, out.fps,
-                self.stats, pacer=pacer,
+                self.stats, pacer=pacer, demand=old.demand, wanted=old.wanted,
             )  # fmt: skip
             self.controller.publisher = self.publisher
         self._publish_stop = threading.Event()
@@ -390,7 +436,8 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
         return Daemon(config, source, [NullSink()], make_source=make_source)
 
     def make_sinks(cfg: Config):
-        from sketchd.sinks.vcam import Conversions, VirtualCameraSink
+        from sketchd.sinks.convert import Conversions
+        from sketchd.sinks.vcam import VirtualCameraSink
 
         out = cfg.output
         shared = Conversions()  # each frame converted once, whatever the number of devices
@@ -417,12 +464,16 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
 # ---------------------------------------------------------------- `sketchd run`
 
 
-def camera_override(device: str | None) -> Callable[[Config], Config]:
-    """The --camera option as a function, applied again to every reloaded config."""
-    if device is None:
+def camera_override(device: str | None, always_on: bool = False) -> Callable[[Config], Config]:
+    """--camera and --always-on as a function, applied again to every reloaded config."""
+    changes: dict = {}
+    if device is not None:
+        changes["device"] = int(device) if device.isdigit() else device
+    if always_on:
+        changes["on_demand"] = False
+    if not changes:
         return lambda c: c
-    value: int | str = int(device) if device.isdigit() else device
-    return lambda c: replace(c, camera=replace(c.camera, device=value))
+    return lambda c: replace(c, camera=replace(c.camera, **changes))
 
 
 def run(

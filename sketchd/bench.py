@@ -218,7 +218,7 @@ def hot_path(name: str, w: int, h: int) -> Callable:
     from sketchd.filters.registry import compose, needs_colour
     from sketchd.pipeline.engine import Settings, process
     from sketchd.pipeline.frames import fit
-    from sketchd.sinks.vcam import I420Converter
+    from sketchd.sinks.convert import I420Converter
 
     steps = _presets()[name].steps
     settings = Settings(name, compose(steps), needs_colour(steps))

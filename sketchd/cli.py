@@ -171,6 +171,9 @@ def _live_config(args):
     if args.camera is not None:
         log.info("config: camera %r from the command line", args.camera)
         cfg = replace(cfg, camera=replace(cfg.camera, device=_device(args.camera)))
+    if getattr(args, "always_on", False):
+        log.info("config: camera always on (--always-on)")
+        cfg = replace(cfg, camera=replace(cfg.camera, on_demand=False))
     return cfg
 
 
@@ -190,6 +193,11 @@ def _run_args(p):
         "'null' publishes nowhere",
     )
     p.add_argument("--no-tray", action="store_true", help="run without a tray icon")
+    p.add_argument(
+        "--always-on",
+        action="store_true",
+        help="keep the camera open even while no app uses Sketch Camera (camera.on_demand: false)",
+    )
 
 
 @_run_args.handler
@@ -200,7 +208,7 @@ def _run(args) -> int:
     return app.run(
         _live_config(args),
         config_path=resolve_path(args.config),
-        overrides=app.camera_override(args.camera),
+        overrides=app.camera_override(args.camera, always_on=args.always_on),
         preset_given=args.preset is not None,
         output=args.output,
         tray=not args.no_tray,
@@ -277,7 +285,8 @@ def _bench_args(p):
         choices=("all", "frames", "daemon"),
         default="all",
         help="frames: filters and the per-frame path against the classic sketch; daemon: "
-        "`sketchd run` start-up to the first frame, CPU and memory (Linux); default all",
+        "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
+        "capture's standby CPU and reader-to-live time; default all",
     )
 
 
@@ -302,6 +311,14 @@ def _bench(args) -> int:
             report = bench.daemon(sizes=daemon_sizes)
         print()
         print(report.markdown())
+        from sketchd import bench_demand
+
+        w, h = daemon_sizes[-1]
+        on_demand = bench_demand.run(
+            w, h, seconds=2.0 if args.quick else 10.0, arrivals=1 if args.quick else 5
+        )
+        print()
+        print(on_demand.markdown())
     return 0
 
 
@@ -399,12 +416,19 @@ def _status(args) -> int:
         return 0
     flags = [name for name in ("bypass", "privacy", "mirror") if s.get(name)]
     up = int(s["uptime"])
-    camera = s["camera"] + (f" ({s['camera_desc']})" if s.get("camera_desc") else "")
-    if s.get("camera_error") and s["camera"] != "live":
-        camera += f": {s['camera_error']}"
+    if s["camera"] == "standby":
+        off = s.get("standby_for")
+        camera = "standby, closed: no app is using Sketch Camera" + (
+            f" (off for {_duration(off)})" if off is not None else ""
+        )
+    else:
+        camera = s["camera"] + (f" ({s['camera_desc']})" if s.get("camera_desc") else "")
+        if s.get("camera_error") and s["camera"] != "live":
+            camera += f": {s['camera_error']}"
     print(f"sketchd running (pid {s['pid']})")
     print(f"  preset:    {s['preset']}" + (f" ({', '.join(flags)} on)" if flags else ""))
     print(f"  camera:    {_indented(camera)}")
+    print(f"  readers:   {_readers(s)}")
     error = s.get("output_error")
     if error and not s["fps"]:
         print(f"  output:    nothing goes out: {_indented(error)}")
@@ -421,6 +445,22 @@ def _status(args) -> int:
     print(f"  config:    {s.get('config') or 'built-in defaults'}")
     print(f"  log:       {s['log']}")
     return 0
+
+
+def _readers(s: dict) -> str:
+    """Who reads Sketch Camera, and so whether the camera is on demand."""
+    if not s.get("on_demand"):
+        return "not watched: the camera stays on (camera.on_demand is off, or --always-on)"
+    n = s.get("readers")
+    if n is None:
+        return "cannot be told here: the camera stays on"
+    apps = f"{n} app{'s' if n != 1 else ''} reading Sketch Camera"
+    return apps + (f" (seen through {s['readers_how']})" if s.get("readers_how") else "")
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60} s" if s < 3600 else f"{s // 3600} h"
 
 
 def _indented(text: str, by: int = 13) -> str:

@@ -22,6 +22,10 @@ class CameraConfig:
     height: int = 720
     fps: int = 30
     format: str = "auto"  # auto | MJPG | YUYV
+    # on-demand: open the camera only while an app reads Sketch Camera (where that can be
+    # told: Linux's v4l2loopback), closed idle_after seconds after the last one left
+    on_demand: bool = True
+    idle_after: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ _SECTIONS: dict[str, dict[str, Param]] = {
         "height": Param("int", "", 16, 4320),
         "fps": Param("int", "", 1, 240),
         "format": Param("choice", "", choices=("auto", "MJPG", "YUYV")),
+        "idle_after": Param("float", "", 0, 3600),
     },
     "output": {
         "width": Param("int", "", 16, 7680),
@@ -82,7 +87,7 @@ _SECTIONS: dict[str, dict[str, Param]] = {
 }
 _TOP_KEYS = ("camera", "output", "snapshots", "preset", "presets")
 _STRING_FIELDS = {("camera", "device"), ("output", "device"), ("snapshots", "folder")}
-_BOOL_FIELDS = {("output", "mirror")}
+_BOOL_FIELDS = {("output", "mirror"), ("camera", "on_demand")}
 
 
 class _Problems:

@@ -24,6 +24,7 @@ import numpy as np
 from sketchd import STARTED
 from sketchd.errors import CameraError, OutputError, and_then
 from sketchd.filters.registry import FrameFn
+from sketchd.pipeline.demand import Demand, combine
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
 
@@ -50,7 +51,7 @@ class Stats:
     decode_errors: int = 0  # frames the publish loop could not decode
     torn_frames: int = 0  # MJPG frames cut short, dropped by the capture thread
     filter_errors: int = 0
-    camera: str = "starting"  # starting | live | lost
+    camera: str = "starting"  # starting | live | lost | standby
     camera_desc: str = ""
     camera_error: str = ""
     output_error: str = ""
@@ -61,6 +62,13 @@ class Stats:
     behind: int = 0
     behind_max: int = 0  # the worst since start
     latency_ms: float = 0.0  # median over the last second's new frames
+    # on-demand capture: readers of the virtual camera (None: no sink can tell), how they are
+    # seen, and when the camera last went to standby (None: it is wanted); the publish loop
+    # writes these, the capture thread camera_open
+    readers: int | None = None
+    readers_how: str = ""
+    standby_since: float | None = None
+    camera_open: bool = False
     sent_any: bool = False  # a frame has gone out (every sink took it)
     went_live: bool = False  # the camera's picture has gone out at least once
 
@@ -101,15 +109,30 @@ class Capture(threading.Thread):
         stop: threading.Event,
         stats: Stats,
         backoff: Sequence[float] = (0.25, 0.5, 1.0),
+        wanted: threading.Event | None = None,
     ):
         super().__init__(name="sketchd-capture", daemon=True)
         self.source, self.mailbox, self.stop_event, self.stats = source, mailbox, stop, stats
         self.backoff = tuple(backoff)
+        # on-demand capture: the camera is open only while this is set (None: always)
+        self.wanted = wanted
+
+    def _want(self) -> bool:
+        return self.wanted is None or self.wanted.is_set()
+
+    def _wait_until_wanted(self) -> bool:
+        """Block while the camera is not wanted; False once stopping."""
+        while not self._want():
+            if self.stop_event.is_set():
+                return False
+            assert self.wanted is not None
+            self.wanted.wait(0.25)
+        return not self.stop_event.is_set()
 
     def run(self) -> None:
         attempt = 0
         last_error = ""
-        while not self.stop_event.is_set():
+        while self._wait_until_wanted():
             try:
                 desc = self.source.open()
             except CameraError as e:
@@ -122,9 +145,10 @@ class Capture(threading.Thread):
                 continue
             log.info("camera: %s", desc)
             self.stats.camera_desc, self.stats.camera_error = desc, ""
+            self.stats.camera_open = True
             attempt, last_error = 0, ""
             try:
-                while not self.stop_event.is_set():
+                while not self.stop_event.is_set() and self._want():
                     frame = self.source.read()
                     if torn(frame):  # never let a broken frame displace the last good one
                         self.stats.torn_frames += 1
@@ -137,6 +161,9 @@ class Capture(threading.Thread):
                 log.exception("camera: unexpected failure; reopening")
             finally:
                 self.source.close()
+                self.stats.camera_open = False
+            if not self._want() and not self.stop_event.is_set():
+                log.info("camera: closed (the light goes off until an app reads Sketch Camera)")
         self.source.close()
 
 
@@ -155,8 +182,16 @@ class Publisher:
         pacer=None,
         stall_after: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        demand: Demand | None = None,
+        wanted: threading.Event | None = None,
     ):
         self.mailbox, self.sinks = mailbox, list(sinks)
+        # on-demand capture (both or neither): the state machine, and the Event the capture
+        # thread obeys; the loop asks the sinks for their readers every tick
+        self.demand, self.wanted = demand, wanted
+        self.hold_until = float("-inf")  # the preview or a snapshot keeps the camera on
+        self._woke = stats.started  # when the camera was last asked to open
+        self._standby_sent = float("-inf")
         self.settings = settings
         self.width, self.height, self.fps = width, height, fps
         self.stats = stats
@@ -181,6 +216,7 @@ class Publisher:
                 ),
                 "privacy": ("Camera off", "privacy mode: turn it off in the sketchd menu"),
                 "off": ("Sketch Camera is off", "sketchd has stopped; start it to go live again"),
+                "standby": ("Sketch Camera", "the camera turns on when an app uses it"),
             }[kind]
             self._cards[kind] = card(self.width, self.height, *text)
         return self._cards[kind]
@@ -210,10 +246,19 @@ class Publisher:
                     )
         # live means a frame that decoded and filtered well, recently: a camera sending only
         # corrupt frames is as lost as a silent one (never show a stale picture as live)
-        fresh = self._out is not None and now - self._input_t <= self.stall_after
-        if fresh:
+        # live: a frame that decoded recently, captured since the camera was last asked to
+        # open (after a standby, a frame left from before it is a stale picture)
+        fresh = (
+            self._out is not None
+            and now - self._input_t <= self.stall_after
+            and self._input_t >= self._woke
+        )
+        waking = now - self._woke <= max(self.stall_after, 3.0)
+        if self.wanted is not None and not self.wanted.is_set():
+            self.stats.camera = "standby"
+        elif fresh:
             self.stats.camera = "live"
-        elif frame is None and now - self.stats.started <= max(self.stall_after, 3.0):
+        elif (frame is None or self._input_t < self._woke) and waking:
             self.stats.camera = "starting"
         else:
             if self.stats.camera != "lost":
@@ -228,9 +273,45 @@ class Publisher:
         # only the camera's picture is mirrored: a card's text must stay readable
         return cv2.flip(self._out, 1) if s.mirror else self._out
 
+    STANDBY_INTERVAL = 0.5  # s between frames in standby: the device stays listed, cheaply
+
+    def update_demand(self, now: float) -> None:
+        """Ask the sinks who reads them and turn the camera on or off (on-demand capture)."""
+        if self.demand is None or self.wanted is None:
+            return
+        st = self.stats
+        readers = combine([getattr(s, "readers", lambda: None)() for s in self.sinks])
+        if readers is None:  # nothing can tell who reads: on, as always
+            on, why = True, "no sink can tell who reads it"
+            st.readers, st.readers_how = None, ""
+        else:
+            on = self.demand.update(now, readers.count, readers.grace, now < self.hold_until)
+            why = self.demand.why
+            st.readers, st.readers_how = readers.count, readers.how
+        if on == self.wanted.is_set():
+            if not on and st.standby_since is None:  # the first tick: say where it stands
+                st.standby_since = now
+                log.info("camera: standby (%s; it opens when one does)", why)
+            return
+        if on:
+            self._woke = now
+            st.standby_since = None
+            self.wanted.set()
+            log.info("camera: on (%s)", why)
+        else:
+            st.standby_since = now
+            self.wanted.clear()
+            log.info("camera: standby (%s)", why)
+
     def tick(self) -> None:
         self._new_capture_t = None
+        now = self._clock()
+        self.update_demand(now)
         out = self.next_frame()
+        if self.stats.camera == "standby":
+            if now - self._standby_sent < self.STANDBY_INTERVAL:
+                return  # nobody watches: a frame every half second keeps the device listed
+            self._standby_sent = now
         failed, took = "", 0
         for sink in self.sinks:
             try:

@@ -52,6 +52,12 @@ BUFFER = struct.Struct("5I4x2q2I4B4s2IQ3I4x")
 # capability outputmode timeperframe{numerator denominator}
 STREAMPARM = struct.Struct("I4I184x")
 
+# struct v4l2_event_subscription: type id flags reserved[5]
+EVENT_SUB = struct.Struct("8I")
+# struct v4l2_event on LP64: type, (pad), a 64-byte union (v4l2loopback's client usage: u32
+# count first), pending sequence, timestamp{tv_sec tv_nsec}, id, reserved[8], (pad)
+EVENT = struct.Struct("I4x64s2I2qI8I4x")
+
 VIDIOC_G_FMT = _ioc(_READ | _WRITE, 4, FMT.size)
 VIDIOC_S_FMT = _ioc(_READ | _WRITE, 5, FMT.size)
 VIDIOC_REQBUFS = _ioc(_READ | _WRITE, 8, REQBUFS.size)
@@ -60,6 +66,14 @@ VIDIOC_QBUF = _ioc(_READ | _WRITE, 15, BUFFER.size)
 VIDIOC_STREAMON = _ioc(_WRITE, 18, 4)
 VIDIOC_STREAMOFF = _ioc(_WRITE, 19, 4)
 VIDIOC_S_PARM = _ioc(_READ | _WRITE, 22, STREAMPARM.size)
+VIDIOC_DQEVENT = _ioc(_READ, 89, EVENT.size)
+VIDIOC_SUBSCRIBE_EVENT = _ioc(_WRITE, 90, EVENT_SUB.size)
+
+# v4l2loopback 0.13 and later queue this event to the producer whenever a reader starts or
+# stops streaming (V4L2_EVENT_PRIVATE_START + its offset 0x08E00000 + 1); its payload counts
+# the readers streaming (0.13) or is 1 while any does (0.14+). 0.12 has no such event.
+EVENT_PRI_CLIENT_USAGE = 0x08000000 + 0x08E00000 + 1
+EVENT_SUB_FL_SEND_INITIAL = 1
 
 BUF_TYPE_VIDEO_OUTPUT = 2
 MEMORY_MMAP = 1
@@ -180,6 +194,7 @@ class StreamingWriter:
         self._next = 0
         self.buffers = 0  # granted by the driver, after open()
         self.sent = 0
+        self._usage: int | None = None  # readers streaming, while subscribed to the events
 
     def open(self) -> None:
         fd = self._k.open(self.device)
@@ -249,7 +264,42 @@ class StreamingWriter:
         self._next = (index + 1) % len(self._maps)
         self.sent += 1
 
+    def watch_readers(self) -> bool:
+        """Subscribe to v4l2loopback's client-usage events (0.13 and later), with the current
+        count sent at once. False where the module has none (0.12 answers EINVAL)."""
+        if self._fd is None:
+            return False
+        arg = bytearray(EVENT_SUB.size)
+        EVENT_SUB.pack_into(
+            arg, 0, EVENT_PRI_CLIENT_USAGE, 0, EVENT_SUB_FL_SEND_INITIAL, 0, 0, 0, 0, 0
+        )
+        try:
+            self._k.ioctl(self._fd, VIDIOC_SUBSCRIBE_EVENT, arg)
+        except OSError:
+            return False
+        self._usage = 0
+        return True
+
+    def readers(self) -> int | None:
+        """How many readers stream from the device, from the events queued since the last
+        call (never waits: the device is non-blocking, DQEVENT says ENOENT when none is
+        pending); None unless watch_readers() succeeded."""
+        if self._usage is None or self._fd is None:
+            return None
+        while True:
+            buf = bytearray(EVENT.size)
+            try:
+                self._k.ioctl(self._fd, VIDIOC_DQEVENT, buf)
+            except OSError as e:
+                if e.errno in (errno.ENOENT, errno.EAGAIN):
+                    return self._usage
+                raise
+            kind, payload = EVENT.unpack_from(buf)[:2]
+            if kind == EVENT_PRI_CLIENT_USAGE:
+                self._usage = struct.unpack_from("I", payload)[0]
+
     def close(self) -> None:
+        self._usage = None
         fd, self._fd = self._fd, None
         if fd is not None:
             try:

@@ -5,6 +5,8 @@
 - privacy: a camera struck through in red (a "camera off" card goes out)
 - lost: a grey camera with an amber warning mark (sketchd is waiting for the camera)
 - output: a grey pencil with a red "!" (the virtual camera takes no frames; sketchd retries)
+- standby: the pencil on a pale badge with a crescent moon (no app is using Sketch Camera, so
+  the camera and its light are off)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _camera(d: ImageDraw.ImageDraw, colour=WHITE) -> None:
 
 
 def draw(kind: str, preset_index: int = 0, size: int = SIZE) -> Image.Image:
-    """The icon for ``kind`` (preset | bypass | privacy | lost | output) as RGBA
+    """The icon for ``kind`` (preset | bypass | privacy | lost | output | standby) as RGBA
     ``size``x``size``."""
     img = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
@@ -63,6 +65,11 @@ def draw(kind: str, preset_index: int = 0, size: int = SIZE) -> Image.Image:
         d.polygon([(38, 34), (60, 34), (49, 14)], fill=(255, 190, 0, 255))
         d.line([(49, 21), (49, 28)], fill=(0, 0, 0, 255), width=3)
         d.point([(49, 31), (48, 31), (50, 31)], fill=(0, 0, 0, 255))
+    elif kind == "standby":
+        _badge(d, (176, 180, 188))
+        _pencil(d)
+        d.ellipse((30, 30, 56, 56), fill=(40, 44, 70, 255))
+        d.ellipse((38, 25, 60, 47), fill=(176, 180, 188, 255))  # the bite: a crescent moon
     elif kind == "output":
         _badge(d, (150, 150, 150))
         _pencil(d)
@@ -71,6 +78,6 @@ def draw(kind: str, preset_index: int = 0, size: int = SIZE) -> Image.Image:
         d.ellipse((46, 54, 50, 58), fill=WHITE)
     else:
         raise ValueError(
-            f"unknown icon kind {kind!r}; expected preset, bypass, privacy, lost or output"
+            f"unknown icon kind {kind!r}; expected preset, bypass, privacy, lost, output or standby"
         )
     return img if size == SIZE else img.resize((size, size), Image.Resampling.LANCZOS)

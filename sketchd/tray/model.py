@@ -19,7 +19,7 @@ class View:
     preset: str
     presets: tuple[str, ...]
     fps: float = 0.0
-    camera: str = "starting"  # starting | live | lost
+    camera: str = "starting"  # starting | live | lost | standby
     bypass: bool = False
     privacy: bool = False
     mirror: bool = False
@@ -70,6 +70,8 @@ def icon_kind(v: View) -> str:
         return "privacy"
     if v.camera == "lost":
         return "lost"
+    if v.camera == "standby":
+        return "standby"
     if v.bypass:
         return "bypass"
     return "preset"
@@ -86,6 +88,8 @@ def state_line(v: View) -> str:
         return f"Camera unavailable · {fps}"
     if v.camera == "starting":
         return "Starting camera…"
+    if v.camera == "standby":
+        return "Standby · no app is using Sketch Camera"
     name = "Bypass (unfiltered)" if v.bypass else title(v.preset)
     return f"{name} · {fps}"
 

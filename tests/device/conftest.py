@@ -159,8 +159,11 @@ class Sketchd:
 def sketchd(vm_env, tmp_path):
     made: list[Sketchd] = []
 
-    def start(*args: str) -> Sketchd:
-        s = Sketchd(list(args), vm_env, tmp_path / f"sketchd{len(made)}.log")
+    def start(*args: str, on_demand: bool = False) -> Sketchd:
+        """sketchd with ``args``; the camera always on (--always-on) unless ``on_demand``:
+        most tests look at the picture, and the on-demand tests at when the camera opens."""
+        extra = [] if on_demand else ["--always-on"]
+        s = Sketchd([*args, *extra], vm_env, tmp_path / f"sketchd{len(made)}.log")
         made.append(s)
         return s
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from sketchd.pipeline.frames import card
-from sketchd.sinks.vcam import VIDEO_RANGE
+from sketchd.sinks.convert import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, producing, wait_for_output
 from .test_live import H, W, config_file, is_placeholder

@@ -29,7 +29,7 @@ import pytest
 
 from sketchd.filters import build
 from sketchd.pipeline.frames import card, fit
-from sketchd.sinks.vcam import VIDEO_RANGE
+from sketchd.sinks.convert import VIDEO_RANGE
 
 from . import clients
 from .conftest import CAM_DEV, OUT_DEV, Reader, Sketchd, read_camera_y, wait_for_output

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from sketchd.pipeline.frames import card
-from sketchd.sinks.vcam import VIDEO_RANGE
+from sketchd.sinks.convert import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, open_as_webcam, read_camera_y, wait_for_output
 from .test_live import H, W, expected, is_placeholder

@@ -48,6 +48,17 @@ class FakeLoopback:
         self.frames: list[tuple[int, bytes]] = []  # (buffer index, what a reader gets)
         self.open_fds: set[int] = set()
         self._next_fd = 100
+        # client-usage events: 0.13 and later have them (0.12 answers EINVAL to SUBSCRIBE)
+        self.usage_events = True
+        self.streaming_readers = 0
+        self.subscribed = False
+        self.events: list[int] = []  # counts queued to the producer, oldest first
+
+    def readers_stream(self, n: int) -> None:
+        """Readers start or stop streaming: v4l2loopback queues the new count."""
+        self.streaming_readers = n
+        if self.subscribed:
+            self.events.append(n)
 
 
 class FakeKernel:
@@ -61,6 +72,8 @@ class FakeKernel:
         v.VIDIOC_STREAMON: "STREAMON",
         v.VIDIOC_STREAMOFF: "STREAMOFF",
         v.VIDIOC_S_PARM: "S_PARM",
+        v.VIDIOC_SUBSCRIBE_EVENT: "SUBSCRIBE_EVENT",
+        v.VIDIOC_DQEVENT: "DQEVENT",
     }
 
     def __init__(self, dev: FakeLoopback | None = None):
@@ -77,7 +90,7 @@ class FakeKernel:
     def close(self, fd: int) -> None:
         self.dev.calls.append("close")
         self.dev.open_fds.discard(fd)
-        self.dev.streaming = False
+        self.dev.streaming = self.dev.subscribed = False
 
     def mmap(self, fd: int, length: int, offset: int) -> FakeMapping:
         assert fd in self.dev.open_fds and offset % PAGE == 0
@@ -131,3 +144,16 @@ class FakeKernel:
             d.streaming = True
         elif name == "STREAMOFF":
             d.streaming = False
+        elif name == "SUBSCRIBE_EVENT":
+            kind, _id, flags = struct.unpack_from("3I", arg, 0)
+            if not d.usage_events or kind != 0x10E00001:
+                raise OSError(errno.EINVAL, "no such event")
+            d.subscribed = True
+            if flags & 1:  # V4L2_EVENT_SUB_FL_SEND_INITIAL
+                d.events.append(d.streaming_readers)
+        elif name == "DQEVENT":
+            if not d.events:
+                raise OSError(errno.ENOENT, "no event pending")
+            # struct v4l2_event: type at 0, the union's first u32 at 8 (after padding)
+            struct.pack_into("I", arg, 0, 0x10E00001)
+            struct.pack_into("I", arg, 8, d.events.pop(0))

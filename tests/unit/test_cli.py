@@ -297,3 +297,20 @@ def test_status_with_one_of_two_devices_failing_shows_both(monkeypatch, capsys):
     assert "  output:    30 fps, 900 frames published\n" in out
     assert "  output error: no virtual camera found.\n" in out
     assert "latency" in out
+
+
+def test_status_in_standby_says_why_the_camera_is_off_and_who_reads(monkeypatch, capsys):
+    out = status_text(
+        monkeypatch, capsys, camera="standby", camera_error="", output_error="", fps=2.0,
+        published=40, on_demand=True, readers=0, standby_for=125.0,
+        readers_how="V4L2 client-usage events (streaming readers)",
+    )  # fmt: skip
+    assert (
+        "  camera:    standby, closed: no app is using Sketch Camera (off for 2 min 5 s)\n" in out
+    )
+    assert "  readers:   0 apps reading Sketch Camera (seen through V4L2 client-usage" in out
+
+
+def test_status_without_on_demand_says_the_camera_stays_on(monkeypatch, capsys):
+    out = status_text(monkeypatch, capsys, on_demand=False, readers=None)
+    assert "  readers:   not watched: the camera stays on" in out

@@ -19,8 +19,8 @@ from sketchd.filters import build
 from sketchd.pipeline.engine import Capture, Pacer, Publisher, Stats, process
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.sinks.convert import BGRConverter, I420Converter
 from sketchd.sinks.memory import RecordingSink
-from sketchd.sinks.vcam import BGRConverter, I420Converter
 from sketchd.sources.demo import DemoSource
 
 W, H = 160, 90

@@ -243,7 +243,7 @@ def test_an_unknown_item_is_a_bug_not_a_silent_no_op():
 
 
 def test_each_state_has_its_own_icon():
-    kinds = ("preset", "bypass", "privacy", "lost", "output")
+    kinds = ("preset", "bypass", "privacy", "lost", "output", "standby")
     imgs = {k: icon.draw(k).tobytes() for k in kinds} | {
         f"preset{i}": icon.draw("preset", i).tobytes() for i in range(1, 4)
     }
@@ -425,3 +425,10 @@ def test_on_macos_the_tray_loop_runs_on_the_callers_thread_until_stop(monkeypatc
     assert ran_on == [threading.current_thread()]
     assert c.notices == []  # stop() unhooked it again
     assert not Tray(c, "appindicator", actions=FakeActions()).main_thread
+
+
+def test_standby_has_its_line_and_icon_under_privacy():
+    v = view(camera="standby")
+    assert model.state_line(v) == "Standby · no app is using Sketch Camera"
+    assert model.icon_kind(v) == "standby" and model.items(v)[0].text == model.state_line(v)
+    assert model.state_line(view(camera="standby", privacy=True)) == "Privacy · camera off"

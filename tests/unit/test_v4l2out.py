@@ -208,7 +208,7 @@ def test_a_write_failure_reopens_the_device(kernel):
 
 
 def test_several_devices_get_the_same_frame_converted_once(monkeypatch):
-    from sketchd.sinks import vcam
+    from sketchd.sinks import convert, vcam
 
     devs = {"/dev/video10": FakeLoopback(), "/dev/video12": FakeLoopback()}
     monkeypatch.setattr("sys.platform", "linux")
@@ -218,9 +218,11 @@ def test_several_devices_get_the_same_frame_converted_once(monkeypatch):
         return vcam.LoopbackCamera(w, fps)
 
     calls = []
-    real = vcam.I420Converter.__call__
-    monkeypatch.setattr(vcam.I420Converter, "__call__", lambda s, f: calls.append(1) or real(s, f))
-    shared = vcam.Conversions()
+    real = convert.I420Converter.__call__
+    monkeypatch.setattr(
+        convert.I420Converter, "__call__", lambda s, f: calls.append(1) or real(s, f)
+    )
+    shared = convert.Conversions()
     sinks = [
         VirtualCameraSink(W, H, 30, d, "auto", opener=opener, conversions=shared) for d in devs
     ]

@@ -127,12 +127,17 @@ def test_paces_the_loop_while_the_device_is_closed(fake):
 def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     """A tray daemon started at login before the v4l2loopback module: it keeps publishing
     into the void, says why with the fix, and the first frames go out once the device opens."""
+    from dataclasses import replace
+
     from sketchd import paths
     from sketchd.app import Daemon
     from sketchd.config.loader import parse
     from sketchd.sources.demo import DemoSource
 
     config = parse(paths.default_config_file().read_text())
+    # the camera always on: a lost device has no readers, so on demand the loop would be in
+    # standby, sending (and retrying the device) twice a second only
+    config = replace(config, camera=replace(config.camera, on_demand=False))
     clock = Clock()
     fake.fail_opens = 3  # at start, and at the first two retries
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)

@@ -1,0 +1,109 @@
+"""On-demand capture on the real module: the webcam (/dev/video11, fed by ffmpeg) is open only
+while a call app reads Sketch Camera (ffmpeg reading /dev/video10). Readers are seen through
+v4l2loopback's client-usage events on 0.13 and later, through /proc and inotify on 0.12."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tests.device.conftest import CAM_DEV, OUT_DEV, Reader, wait_for_output
+from tests.device.test_live import H, W, expected, is_placeholder, read_camera_y
+
+IDLE = 2  # camera.idle_after in these tests
+
+
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "sketchd.yaml"
+    path.write_text(
+        "camera: {width: 640, height: 480, fps: 30, format: YUYV, on_demand: true, "
+        f"idle_after: {IDLE}}}\n"
+        f"output: {{width: {W}, height: {H}, fps: 15}}\n"
+        "preset: pencil\n"
+    )
+    return path
+
+
+def holds(pid: int, dev: str) -> bool:
+    """Whether process ``pid`` has ``dev`` open (its /proc/PID/fd links)."""
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir():
+        try:
+            if os.readlink(fd) == dev:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def wait(cond, timeout: float, step: float = 0.05) -> float | None:
+    """Seconds until ``cond()`` held, or None after ``timeout``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if cond():
+            return time.monotonic() - t0
+        time.sleep(step)
+    return None
+
+
+def test_the_webcam_is_open_only_while_a_call_app_reads(photo, feeder, sketchd, tmp_path):
+    feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
+    camera_y = read_camera_y()
+    sk = sketchd("--camera", CAM_DEV, "--config", str(config(tmp_path)), on_demand=True)
+    assert wait_for_output(90), sk.text()
+    pid = sk.proc.pid
+    # nobody reads: sketchd holds Sketch Camera, never the webcam
+    time.sleep(3)
+    assert holds(pid, OUT_DEV) and not holds(pid, CAM_DEV), sk.text()
+    assert "camera: " + CAM_DEV not in sk.text()  # never opened, so never described
+    # a call app opens Sketch Camera: the webcam opens, the sketch goes out
+    want = expected(camera_y, "pencil")
+    t_open = time.monotonic()
+    reader = Reader(W, H)
+    try:
+        opened = wait(lambda: holds(pid, CAM_DEV), 60)
+        assert opened is not None, sk.text()
+
+        def live() -> bool:
+            got = [y for t, y in reader.frames if not is_placeholder(y)]
+            return bool(got) and np.abs(got[-1].astype(np.int16) - want).mean() <= 2.0
+
+        to_live = wait(live, 60)
+        assert to_live is not None, sk.text()
+        first_live = next(
+            t for t, y in reader.frames if np.abs(y.astype(np.int16) - want).mean() <= 2.0
+        )
+    finally:
+        reader.stop()
+    # it leaves: the webcam closes idle_after seconds later (slack for the VM)
+    closed = wait(lambda: not holds(pid, CAM_DEV), IDLE + 2 + 8)
+    assert closed is not None, sk.text()
+    assert holds(pid, OUT_DEV)  # Sketch Camera itself stays, listed for the next call
+    text = sk.text()
+    assert "camera: on (1 app reading Sketch Camera)" in text, text
+    assert f"camera: standby (no app has read Sketch Camera for {IDLE} s)" in text, text
+    report = (
+        f"reader open → webcam open {opened:.2f} s, → first live frame "
+        f"{first_live - t_open:.2f} s (in the VM); reader gone → webcam closed {closed:.2f} s "
+        f"(idle_after {IDLE} s); readers seen through: "
+        + ("client-usage events" if "client-usage" in text else "/proc and inotify")
+    )
+    print(report)
+    (tmp_path / "on_demand.txt").write_text(report + "\n")
+
+
+def test_a_brief_open_like_chromes_listing_leaves_the_webcam_off(photo, feeder, sketchd, tmp_path):
+    feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
+    sk = sketchd("--camera", CAM_DEV, "--config", str(config(tmp_path)), on_demand=True)
+    assert wait_for_output(90), sk.text()
+    for _ in range(5):  # what a browser does listing cameras: open, query, close
+        fd = os.open(OUT_DEV, os.O_RDWR | os.O_NONBLOCK)
+        time.sleep(0.01)
+        os.close(fd)
+        time.sleep(0.3)
+    seen = wait(lambda: holds(sk.proc.pid, CAM_DEV), 5)
+    assert seen is None, "a listing open switched the webcam on\n" + sk.text()
+    assert "camera: on" not in sk.text()
