@@ -55,8 +55,10 @@ make_venv() {
   fi
   echo "setup: installing sketchd[$extras] and its Python packages into .venv" \
     "(pip; 1-3 minutes the first time, seconds after)"
-  # PyGObject < 3.51: newer releases need girepository-2.0, which Debian 12 does not have
-  .venv/bin/python -m pip install -q -e ".[$extras]"
+  # PyGObject < 3.51: newer releases need girepository-2.0, which Debian 12 does not have.
+  # setuptools warns, on every editable install, that a folder named like the package in
+  # the working directory may shadow it: that folder is this checkout, on purpose
+  PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "setup: Python packages ready ($((SECONDS - t0)) s)"
 }
 
