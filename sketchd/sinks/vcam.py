@@ -215,9 +215,11 @@ class VirtualCameraSink:
             self._close_quietly()
             raise OutputError(f"writing to {self.device} failed: {e}") from None
         native = getattr(self._cam.native_fmt, "name", self._cam.native_fmt)
+        how = getattr(self._cam, "readers_how", "")
         return (
             f"{self._cam.device} ({self._cam.backend}): {self.width}x{self.height} "
             f"@ {self.fps} fps, sending {fmt}, device format {native}"
+            + (f"; its readers seen through {how}" if how else "")
         )
 
     def send(self, frame: np.ndarray) -> None:
