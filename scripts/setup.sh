@@ -53,12 +53,20 @@ make_venv() {
     echo "setup: replacing opencv-python with opencv-python-headless in .venv"
     .venv/bin/python -m pip uninstall -y -q opencv-python opencv-python-headless
   fi
+  # the editable install follows the checkout by itself: pip runs again only when what it
+  # installs from (pyproject.toml, the extras) changed
+  local stamp=.venv/.sketchd-installed want
+  want="$extras $(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if [ -e "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && .venv/bin/python -c "import sketchd" 2>/dev/null; then
+    return 0
+  fi
   echo "setup: installing sketchd[$extras] and its Python packages into .venv" \
-    "(pip; 1-3 minutes the first time, seconds after)"
+    "(pip; 1-3 minutes the first time)"
   # PyGObject < 3.51: newer releases need girepository-2.0, which Debian 12 does not have.
   # setuptools warns, on every editable install, that a folder named like the package in
   # the working directory may shadow it: that folder is this checkout, on purpose
   PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -q -e ".[$extras]"
+  echo "$want" >"$stamp"
   echo "setup: Python packages ready ($((SECONDS - t0)) s)"
 }
 

@@ -81,11 +81,18 @@ def quoted(name: str) -> str:
 
 
 def install_hint() -> str:
-    """What to install for a virtual camera on this OS."""
+    """What to install for a virtual camera on this OS. On Linux with v4l2loopback not
+    loaded, why (never installed, never built for this kernel, Secure Boot, a container) and
+    that cause's own fix: never "install it" to a user who just did."""
     if is_linux():
-        from sketchd.platform.linux_v4l2 import INSTALL_HINT
+        from sketchd.platform import linux_v4l2
 
-        return INSTALL_HINT
+        if not linux_v4l2.module_loaded():
+            from sketchd.platform.linux_module import why_not_loaded
+
+            cause = why_not_loaded()
+            return f"{cause.problem}.\nFix: {cause.fix}"
+        return linux_v4l2.INSTALL_HINT
     return (
         "install OBS Studio (version 26 or later) and start its Virtual Camera once; "
         "sketchd then publishes through it (see packaging/"

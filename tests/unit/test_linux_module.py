@@ -69,3 +69,20 @@ def test_a_container_is_told_to_load_it_on_the_host(root):
     c = cause(root)
     assert "container" in c.problem and c.fix.startswith(f"on the host: {MODPROBE}")
     assert not mod.in_container(root.parent / "elsewhere")
+
+
+def test_the_install_hint_names_the_cause_when_the_module_is_not_loaded(root, monkeypatch):
+    """What `sketchd run` says with no virtual camera, after setup installed the package but
+    DKMS could not build it: the headers, never 'install v4l2loopback-dkms' again."""
+    from sketchd import devices
+    from sketchd.platform import linux_v4l2
+
+    dkms(root, headers=False)
+    monkeypatch.setattr(mod, "ROOT", root)
+    monkeypatch.setattr(mod.os, "uname", lambda: type("U", (), {"release": KERNEL})())
+    monkeypatch.setattr(linux_v4l2, "module_loaded", lambda *a: False)
+    monkeypatch.setattr(devices, "is_linux", lambda: True)
+    hint = devices.install_hint()
+    assert hint.startswith("v4l2loopback-dkms is installed but was never built")
+    assert f"\nFix: sudo apt install linux-headers-{KERNEL} && " in hint
+    assert "apt install v4l2loopback-dkms" not in hint
