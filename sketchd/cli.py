@@ -282,11 +282,12 @@ def _bench_args(p):
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
     p.add_argument(
         "--part",
-        choices=("all", "frames", "daemon"),
+        choices=("all", "frames", "segment", "daemon"),
         default="all",
         help="frames: filters and the per-frame path against the classic sketch; daemon: "
         "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
-        "capture's standby CPU and reader-to-live time; default all",
+        "capture's standby CPU and reader-to-live time; segment: the portrait presets "
+        "beside pencil over a stream (1080p unless --sizes), mean and median; default all",
     )
 
 
@@ -303,6 +304,14 @@ def _bench(args) -> int:
         frames = args.frames or (6 if args.quick else 200)
         rounds = 1 if args.quick else bench.ROUNDS
         print(bench.run(sizes, frames, fidelity=not args.quick, rounds=rounds).markdown())
+    if args.part in ("all", "segment"):
+        from sketchd import bench_segment
+
+        seg_sizes = sizes if args.sizes else bench_segment.SIZES
+        seg_frames = args.frames or (8 if args.quick else 240)
+        seg_rounds = 1 if args.quick else bench_segment.ROUNDS
+        print()
+        print(bench_segment.run(seg_sizes, seg_frames, seg_rounds).markdown())
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sketchd.filters import adjust, face, sketch, toon
+from sketchd.filters import segment as seg
 
 Frame = np.ndarray
 FrameFn = Callable[[Frame], Frame]
@@ -199,6 +200,24 @@ FILTERS: dict[str, FilterSpec] = {
                 "hold": _HOLD,
             },
             stream=face.FaceColour,
+        ),
+        FilterSpec(
+            "segment",
+            seg.segment,
+            "you in one style, the room as blank paper, faint, blurred or in another",
+            {
+                "person": Param("choice", "how the person is drawn", choices=seg.STYLES),
+                "room": Param("choice", "how the room is drawn", choices=seg.ROOMS),
+                "room_strength": Param(
+                    "float", "how much of the room shows (0 = blank paper)", 0.0, 1.0
+                ),
+                "blur": _BLUR,
+                "darkness": _DARKNESS,
+                "every": Param("int", "look for the person every this many frames", 1, 60),
+                "speed": _SPEED,
+                "hold": Param("int", "frames a person the model misses is kept", 0, 900),
+            },
+            stream=seg.Segment,
         ),
         FilterSpec(
             "paper_tint",

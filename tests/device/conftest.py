@@ -273,6 +273,12 @@ def wait_for_output(timeout: float, dev: str = OUT_DEV) -> bool:
 
 def read_camera_y(timeout: float = 30) -> np.ndarray:
     """One frame from /dev/video11 as sketchd sees it: the raw Y plane of the YUYV frame."""
+    return read_camera_yuyv(timeout)[:, :, 0].copy()
+
+
+def read_camera_yuyv(timeout: float = 30) -> np.ndarray:
+    """One frame from /dev/video11 as sketchd receives it: the raw YUYV frame, HxWx2 (a
+    colour preset sees ``cv2.cvtColor(it, cv2.COLOR_YUV2BGR_YUYV)``)."""
     import cv2
 
     assert wait_for_output(timeout, CAM_DEV), "the feeder never set a format on /dev/video11"
@@ -286,7 +292,7 @@ def read_camera_y(timeout: float = 30) -> np.ndarray:
             cap.release()
             if ok:
                 h, w = int(data.shape[0]), data.size // (2 * int(data.shape[0]))
-                return np.ascontiguousarray(data).reshape(h, w, 2)[:, :, 0].copy()
+                return np.ascontiguousarray(data).reshape(h, w, 2).copy()
         time.sleep(0.3)
     raise AssertionError("the feeder never delivered a frame on /dev/video11")
 

@@ -18,7 +18,7 @@ from sketchd.filters import build
 from sketchd.pipeline.frames import card, fit
 from sketchd.sinks.convert import VIDEO_RANGE
 
-from .conftest import CAM_DEV, ROOT, Reader, read_camera_y, wait_for_output
+from .conftest import CAM_DEV, ROOT, Reader, read_camera_y, read_camera_yuyv, wait_for_output
 
 W, H = 640, 360  # output size: the 4:3 camera is letterboxed into it
 
@@ -96,6 +96,68 @@ def test_call_app_receives_the_sketch_of_the_webcam(preset, photo, feeder, sketc
     print(report)
     (tmp_path / "reader.txt").write_text(report)
     assert "delivers 640x480 YUYV" in sk.text()
+
+
+def in_output(y0: int, y1: int, x0: int, x1: int) -> tuple[slice, slice]:
+    """A region of the 512x512 astronaut photograph in the received frame: the feeder sends it
+    stretched to 640x480, and sketchd letterboxes that into W x H (480x360 at x = 80)."""
+    sy, sx, left = H / 512, (H * 4 / 3) / 512, (W - H * 4 // 3) // 2
+    return (
+        slice(round(y0 * sy), round(y1 * sy)),
+        slice(left + round(x0 * sx), left + round(x1 * sx)),
+    )
+
+
+@pytest.mark.usefixtures("fresh_loopback")
+def test_call_app_receives_a_portrait_with_the_room_left_out(photo, feeder, sketchd, tmp_path):
+    """The portrait preset through the real device: the segmentation model that ships inside
+    sketchd runs in the daemon, and the call app gets the astronaut in pencil on blank paper.
+    Where the pencil preset draws her room (the shuttle model, the flag) the received frame is
+    paper; her face carries the pencil's lines; and the whole frame is what the preset makes
+    of the camera frame once its stream has settled (the webcam loops one still photo)."""
+    feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
+    yuyv = read_camera_yuyv()
+    camera = cv2.cvtColor(yuyv, cv2.COLOR_YUV2BGR_YUYV)  # what sketchd decodes for colour
+    sk = sketchd("--camera", CAM_DEV, "--config", str(config_file(tmp_path, "portrait")))
+    assert wait_for_output(90), sk.text()
+    assert sk.wait_log("camera: /dev/video11", 90), sk.text()
+    reader = Reader(W, H)
+    try:
+        # the model runs on every 4th frame and the mask eases in over ~15 frames: read on
+        # until well past that
+        assert reader.wait_frames(40, 240), sk.text()
+    finally:
+        reader.stop()
+    live = [y for _, y in reader.frames if not is_placeholder(y)]
+    assert len(live) >= 20, f"only {len(live)} live frames"
+    got = live[-1]
+    assert got.shape == (H, W)
+    chain = build("portrait")  # one stream, settled on the camera frame as sketchd's has
+    for _ in range(30):
+        settled = chain(camera)
+    assert settled.ndim == 2  # portrait is gray: pencil on paper
+    want = cv2.LUT(fit(settled, W, H), VIDEO_RANGE)
+    diff = np.abs(got.astype(np.int16) - want.astype(np.int16))
+    assert diff.mean() <= 2.0, f"mean |Δ| {diff.mean():.2f}"
+    assert np.percentile(diff, 99) <= 16
+    pencil = expected(yuyv[:, :, 0].copy(), "pencil")
+    paper, line = int(VIDEO_RANGE[250]), int(VIDEO_RANGE[200])  # in the video range
+    room = {"shuttle": in_output(0, 140, 380, 512), "flag and wall": in_output(0, 140, 0, 120)}
+    for name, region in room.items():
+        assert np.mean(pencil[region] < line) > 0.03, f"{name}: pencil draws no room here"
+        assert np.mean(got[region] >= paper) > 0.97, f"{name}: the room is not blank paper"
+    face = in_output(70, 150, 185, 255)
+    assert np.mean(got[face] < line) > 0.02, "her face carries no pencil lines"
+    cv2.imwrite(str(tmp_path / "received-portrait.png"), got)
+    report = (
+        f"portrait: received {len(reader.frames)} frames, {len(live)} live, mean |Δ| "
+        f"{diff.mean():.2f}; room paper: "
+        + ", ".join(f"{n} {100 * np.mean(got[r] >= paper):.1f}%" for n, r in room.items())
+        + f"; face lines {100 * np.mean(got[face] < line):.1f}%"
+    )
+    print(report)
+    (tmp_path / "portrait.txt").write_text(report)
+    assert "Traceback" not in sk.text()
 
 
 @pytest.mark.usefixtures("fresh_loopback")

@@ -95,6 +95,10 @@ def test_the_cli_works_from_the_fresh_venv(venv, user_env, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shape = run(venv / "bin" / "python", "-c", f"import cv2; print(cv2.imread('{out}').shape)")
     assert shape.strip().startswith("(")
+    # the portrait preset's segmentation model comes from the wheel: no download, no mediapipe
+    portrait = tmp_path / "portrait.png"
+    run(sketchd, "render", photo, portrait, "--preset", "portrait", env=user_env)
+    assert portrait.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # doctor and devices explain a machine without a virtual camera: exit 1, never a traceback
     assert "v4l2loopback" in run(sketchd, "doctor", env=user_env, ok=(0, 1))
     run(sketchd, "devices", env=user_env, ok=(0, 1))

@@ -26,7 +26,7 @@ from sketchd.sources.demo import DemoSource
 pytestmark = pytest.mark.soak
 
 FRAMES = int(os.environ.get("SKETCHD_SOAK_FRAMES", "6000"))
-SWITCH_EVERY = 300
+SWITCH_EVERY = 200  # ten presets: a cycle of 2000 frames, two of them after warm-up in 6000
 WARMUP = 1000  # frames before the baseline: caches, cards, every preset's buffers
 
 

@@ -66,7 +66,7 @@ def test_presets_lists_each_with_its_description(cli):
     lines = done.stdout.splitlines()
     assert [line[2:].split()[0] for line in lines] == [
         "pencil", "colour_pencil", "cartoon", "ink", "charcoal", "pencil_autoframe",
-        "face_colour", "original",
+        "face_colour", "portrait", "portrait_colour", "original",
     ]  # fmt: skip
     assert lines[0].startswith("* pencil") and "classic dodge-blend" in lines[0]
     assert all(len(line.split(maxsplit=2)) >= 2 for line in lines)
@@ -125,12 +125,12 @@ def test_config_check(cli, user_file, tmp_path):
     done = cli("config", "check")
     assert (done.returncode, done.stdout.strip()) == (
         0,
-        "built-in defaults: valid (8 presets, active: pencil)",
+        "built-in defaults: valid (10 presets, active: pencil)",
     )
     good = tmp_path / "good.yaml"
     good.write_text("preset: ink\n")
     done = cli("config", "check", good)
-    assert (done.returncode, done.stdout.strip()) == (0, f"{good}: valid (8 presets, active: ink)")
+    assert (done.returncode, done.stdout.strip()) == (0, f"{good}: valid (10 presets, active: ink)")
     assert cli("config", "check", paths.default_config_file()).returncode == 0
 
 
