@@ -282,12 +282,14 @@ def _bench_args(p):
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
     p.add_argument(
         "--part",
-        choices=("all", "frames", "segment", "daemon"),
+        choices=("all", "frames", "segment", "stability", "daemon"),
         default="all",
         help="frames: filters and the per-frame path against the classic sketch; daemon: "
         "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
         "capture's standby CPU and reader-to-live time; segment: the portrait presets "
-        "beside pencil over a stream (1080p unless --sizes), mean and median; default all",
+        "beside pencil over a stream (1080p unless --sizes), mean and median; stability: "
+        "each preset's shimmer in a still, noisy scene before and after stabilize, what "
+        "moves, and its cost (1080p unless --sizes); default all",
     )
 
 
@@ -312,6 +314,13 @@ def _bench(args) -> int:
         seg_rounds = 1 if args.quick else bench_segment.ROUNDS
         print()
         print(bench_segment.run(seg_sizes, seg_frames, seg_rounds).markdown())
+    if args.part in ("all", "stability"):
+        from sketchd import bench_stability
+
+        size = sizes[-1] if args.sizes else (1920, 1080)
+        stability = bench_stability.run(size, args.frames or 60, quick=args.quick)
+        print()
+        print(stability.markdown())
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from sketchd.filters import adjust, face, sketch, toon
+from sketchd.filters import adjust, face, sketch, stabilize, toon
 from sketchd.filters import segment as seg
+from sketchd.filters.chain import Chain
 
 Frame = np.ndarray
 FrameFn = Callable[[Frame], Frame]
@@ -173,6 +174,21 @@ FILTERS: dict[str, FilterSpec] = {
             reads="any",
         ),
         FilterSpec(
+            "stabilize",
+            stabilize.stabilize,
+            "average what stays still from frame to frame: no shimmer of sensor noise",
+            {
+                "strength": Param(
+                    "float", "frames averaged where nothing moves: 1 + 31·strength", 0.0, 1.0
+                ),
+                "motion": Param(
+                    "float", "a change this many times the noise counts as motion", 1.5, 12.0
+                ),
+            },
+            reads="any",
+            stream=stabilize.Stabilizer,
+        ),
+        FilterSpec(
             "autoframe",
             face.autoframe,
             "crop and zoom smoothly to keep the face(s) centred",
@@ -247,24 +263,13 @@ class Step:
         return functools.partial(spec.func, **self.params) if self.params else spec.func
 
 
-def compose(steps: Sequence[Step]) -> FrameFn:
-    """One frame→frame callable that runs ``steps`` in order.
+def compose(steps: Sequence[Step]) -> Chain:
+    """One stream that runs ``steps`` in order: a frame→frame callable with ``reset()``.
 
-    Build one per stream: stateful steps (autoframe, face_colour) get fresh state in every
-    chain composed, so a video render, the live loop, a preset switch and a config reload
-    each start anew, and two streams never share a crop."""
-    funcs = [s.bind() for s in steps]
-    if not funcs:
-        return adjust.original
-    if len(funcs) == 1:
-        return funcs[0]
-
-    def chain(frame: Frame) -> Frame:
-        for f in funcs:
-            frame = f(frame)
-        return frame
-
-    return chain
+    Build one per stream: stateful steps (stabilize, autoframe, face_colour) get fresh state
+    in every chain composed, so a video render, the live loop, a preset switch and a config
+    reload each start anew, and two streams never share an average or a crop."""
+    return Chain(steps)
 
 
 def needs_colour(steps: Sequence[Step]) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 
 from sketchd import STARTED
 from sketchd.errors import CameraError, OutputError, and_then
+from sketchd.filters.chain import restart
 from sketchd.filters.registry import FrameFn
 from sketchd.pipeline.demand import Demand, combine
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
@@ -90,6 +91,14 @@ class Pacer:
             self._next = now + self.interval
         if self._next > now:
             self._sleep(self._next - now)
+
+
+def new_run(last: tuple[int, float], frame: CameraFrame, gap: float) -> bool:
+    """Whether ``frame`` comes from another run of the camera than the frame (seq, capture time)
+    before it: a source opened again numbers its frames from 1, and a camera silent for more
+    than ``gap`` seconds may come back on another scene. The chain's stream then restarts."""
+    seq, t = last
+    return frame.seq <= seq or frame.t - t > gap
 
 
 def process(frame: CameraFrame, s: Settings) -> np.ndarray:
@@ -201,6 +210,7 @@ class Publisher:
         self._version = 0
         self._out: np.ndarray | None = None  # the last frame made from the camera
         self._input_t = 0.0  # capture time of the newest frame that decoded
+        self._last: tuple[int, float] | None = None  # (seq, capture time) of the last frame taken
         self.last_published: np.ndarray | None = None
         self._cards: dict[str, np.ndarray] = {}
         self._window: deque[tuple[float, int, float | None]] = deque()  # (sent, behind, ms)
@@ -228,6 +238,9 @@ class Publisher:
         now = self._clock()
         if frame is not None and version != self._version:
             self._version = version
+            if self._last is not None and new_run(self._last, frame, self.stall_after):
+                restart(s.chain)  # the stateful filters start afresh on what the camera sees
+            self._last = (frame.seq, frame.t)
             try:
                 out = process(frame, s)
                 self._out = fit(out, self.width, self.height)

@@ -95,8 +95,8 @@ def test_every_problem_at_once_sorted_by_line_with_key_path():
         "presets.cartoon.chain[0].cartoon.edge_block_size: must be an odd integer from 3 to "
         "255, not 4 (line 14)",
         "presets.cartoon.chain[1]: unknown filter 'sparkle'; known: pencil, colour_pencil, "
-        "cartoon, ink, original, mirror, auto_contrast, autoframe, face_colour, segment, "
-        "paper_tint (line 15)",
+        "cartoon, ink, original, mirror, auto_contrast, stabilize, autoframe, face_colour, "
+        "segment, paper_tint (line 15)",
     ]
 
 
