@@ -9,11 +9,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.device.conftest import CAM_DEV, OUT_DEV, Reader, wait_for_output
 from tests.device.test_live import H, W, expected, is_placeholder, read_camera_y
 
 IDLE = 2  # camera.idle_after in these tests
+# each test feeds the webcam anew: on 0.12 a feeder that stopped can leave /dev/video11 refusing
+# the next one (the write()-only producer bug), so every test starts on a freshly loaded module
+pytestmark = pytest.mark.usefixtures("fresh_loopback")
 
 
 def config(tmp_path: Path) -> Path:
