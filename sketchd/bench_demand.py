@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.demand import Demand, Readers
-from sketchd.pipeline.engine import Capture, Publisher, Settings, Stats
+from sketchd.pipeline.engine import Publisher
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Settings, Stats
 from sketchd.sinks.convert import Conversions
 from sketchd.sources.demo import DemoSource
 
@@ -36,6 +38,12 @@ class DeviceSink:
         self.watching = 0
         self.live_sent_at: float | None = None
         self.stats: Stats | None = None
+
+    def open(self) -> str:
+        return "a device-sized buffer"
+
+    def close(self) -> None:
+        pass
 
     def readers(self) -> Readers:
         return Readers(self.watching, 0.0, "set by the benchmark")
@@ -90,8 +98,8 @@ def _cpu_percent(seconds: float) -> float:
 def run(
     width: int = 1920, height: int = 1080, fps: int = 30, seconds: float = 10.0, arrivals: int = 5
 ) -> DemandReport:
-    from sketchd.app import settings_for
     from sketchd.config import loader, schema
+    from sketchd.presets import settings_for
 
     config, _ = schema.validate(loader.defaults_data())
     assert config is not None

@@ -47,3 +47,18 @@ def and_then(message: str, what: str) -> str:
     if message.endswith((".", "?", "!")):
         return f"{message} {what[:1].upper()}{what[1:]}."
     return f"{message}; {what}"
+
+
+def did_you_mean(name: object, known, otherwise: str = "known: ") -> str:
+    """The tip after "unknown X": the closest known name, or the whole list."""
+    import difflib
+
+    names = [str(k) for k in known]
+    hint = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    return f"did you mean {hint[0]!r}?" if hint else otherwise + ", ".join(names)
+
+
+def no_preset(name: object, known) -> str:
+    """The one wording of "no preset named X" (the config check, --preset, the tray, `sketchd
+    preset X`)."""
+    return f"no preset named {name!r}; {did_you_mean(name, known)}"

@@ -15,13 +15,15 @@ import cv2
 import numpy as np
 
 from sketchd import snapshots
-from sketchd.app import settings_for
 from sketchd.config.schema import Config
 from sketchd.errors import SketchdError
-from sketchd.pipeline.engine import Capture, Stats, process
+from sketchd.pipeline.capture import Capture
+from sketchd.pipeline.engine import process
 from sketchd.pipeline.frames import DecodeError, decode, fit
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Stats
 from sketchd.platform import is_linux
+from sketchd.presets import settings_for
 from sketchd.sources import make_source
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ Every source is logged; every problem in the file is reported at once, with its 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sketchd import paths
 from sketchd.config import yamlsafe
 from sketchd.config.schema import Config, validate
-from sketchd.errors import ConfigError, UsageError
+from sketchd.errors import ConfigError, UsageError, no_preset
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,25 @@ def with_preset(config: Config, name: str | None) -> Config:
     if name is None:
         return config
     if name not in config.presets:
-        raise UsageError(f"no preset named {name!r}; known presets: {', '.join(config.presets)}")
+        raise UsageError(no_preset(name, config.presets))
     log.info("config: preset %r from the command line", name)
     return replace(config, preset=name)
+
+
+def command_line(camera: str | None, always_on: bool = False) -> Callable[[Config], Config]:
+    """``--camera`` and ``--always-on`` as one function, applied to the config at start and
+    to every reloaded one (each time logged), so both see the same overrides."""
+    changes: dict = {}
+    if camera is not None:
+        changes["device"] = int(camera) if camera.isdigit() else camera
+    if always_on:
+        changes["on_demand"] = False
+
+    def apply(config: Config) -> Config:
+        if camera is not None:
+            log.info("config: camera %r from the command line", camera)
+        if always_on:
+            log.info("config: camera always on (--always-on)")
+        return replace(config, camera=replace(config.camera, **changes)) if changes else config
+
+    return apply

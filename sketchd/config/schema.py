@@ -7,11 +7,11 @@ from 3 to 255, not 4 (line 31)``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sketchd.errors import did_you_mean, no_preset
 from sketchd.filters.registry import FILTERS, Param, Step
 
 
@@ -108,9 +108,7 @@ class _Problems:
         return [text for _, text in sorted(self._found, key=lambda item: item[0])]
 
     def unknown(self, path: str, key: Any, known) -> None:
-        hint = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
-        tip = f"did you mean {hint[0]!r}?" if hint else "expected one of " + ", ".join(known)
-        self.add(path, f"unknown key; {tip}")
+        self.add(path, f"unknown key; {did_you_mean(key, known, 'expected one of ')}")
 
 
 def _show(value: Any) -> str:
@@ -224,9 +222,7 @@ def _step(p: _Problems, path: str, raw: Any) -> Step | None:
         p.add(path, f"must be a filter name or {{filter: {{param: value}}}}, not {_show(raw)}")
         return None
     if name not in FILTERS:
-        hint = difflib.get_close_matches(str(name), list(FILTERS), n=1, cutoff=0.6)
-        tip = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(FILTERS)
-        p.add(path, f"unknown filter {_show(name)}; {tip}")
+        p.add(path, f"unknown filter {_show(name)}; {did_you_mean(name, FILTERS)}")
         return None
     spec = FILTERS[name]
     if not isinstance(params, dict):
@@ -310,10 +306,7 @@ def validate(data: Any, lines: dict[str, int] | None = None) -> tuple[Config | N
     if not isinstance(active, str):
         p.add("preset", f"must be the name of a preset, not {_show(active)}")
     elif raw_presets and active not in raw_presets:  # none at all is reported below
-        known = [str(n) for n in raw_presets]  # a name may be a number; it is reported above
-        hint = difflib.get_close_matches(active, known, n=1)
-        tip = f"did you mean {hint[0]!r}?" if hint else "known: " + ", ".join(known)
-        p.add("preset", f"no preset named {active!r}; {tip}")
+        p.add("preset", no_preset(active, raw_presets))  # a name may be a number
     if not raw_presets and raw_presets is not None:
         p.add("presets", "must define at least one preset")
     if p.items:

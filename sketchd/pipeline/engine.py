@@ -1,11 +1,15 @@
-"""The publish loop and the capture thread that feeds it.
+"""The publish loop: the newest camera frame → the preset's chain → every sink, paced.
 
     camera ──capture thread──▶ Mailbox (newest frame only) ──publish loop──▶ sinks
-                                                               (paced at the output fps)
+           (pipeline/capture.py)                                (paced at the output fps)
 
 The publish loop never waits for the camera: every tick it publishes the newest frame, the last
 one again if nothing new came, or a placeholder card once the camera has been silent for
 ``stall_after`` seconds. So the virtual camera never stops, whatever the camera does.
+
+The Publisher owns its sinks while it runs: the Daemon opens them before the loop starts, and
+swaps them between two ticks with :meth:`Publisher.swap_sinks` (a changed output on reload),
+so the loop's thread and its state (the demand, the stream of stateful filters) go on.
 """
 
 from __future__ import annotations
@@ -16,81 +20,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from sketchd import STARTED
-from sketchd.errors import CameraError, OutputError, and_then
+from sketchd.errors import OutputError
 from sketchd.filters.chain import restart
-from sketchd.filters.registry import FrameFn
 from sketchd.pipeline.demand import Demand, combine
-from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
+from sketchd.pipeline.frames import CameraFrame, DecodeError, JpegDecoder, card, decode, fit
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.pacer import Pacer
+from sketchd.pipeline.state import Settings, Stats
+from sketchd.sinks import ReaderAware, Sink
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the loop applies, swapped whole (never mutated) so a frame sees one consistent set."""
-
-    preset: str
-    chain: FrameFn
-    needs_colour: bool
-    bypass: bool = False
-    privacy: bool = False
-    mirror: bool = False
-
-
-@dataclass
-class Stats:
-    started: float = field(default_factory=time.monotonic)
-    published: int = 0
-    processed: int = 0
-    decode_errors: int = 0  # frames the publish loop could not decode
-    torn_frames: int = 0  # MJPG frames cut short, dropped by the capture thread
-    filter_errors: int = 0
-    camera: str = "starting"  # starting | live | lost | standby
-    camera_desc: str = ""
-    camera_error: str = ""
-    output_error: str = ""
-    fps: float = 0.0
-    last_frame_t: float = 0.0  # capture time of the newest frame published
-    # freshness of what goes out, over the last second: how many newer camera frames had
-    # arrived when a frame was sent (the mailbox keeps this at 0 or 1), and capture → send
-    behind: int = 0
-    behind_max: int = 0  # the worst since start
-    latency_ms: float = 0.0  # median over the last second's new frames
-    # on-demand capture: readers of the virtual camera (None: no sink can tell), how they are
-    # seen, and when the camera last went to standby (None: it is wanted); the publish loop
-    # writes these, the capture thread camera_open
-    readers: int | None = None
-    readers_how: str = ""
-    standby_since: float | None = None
-    camera_open: bool = False
-    sent_any: bool = False  # a frame has gone out (every sink took it)
-    went_live: bool = False  # the camera's picture has gone out at least once
-
-
-class Pacer:
-    """Sleeps to a steady frame rate, like pyvirtualcam's sleep_until_next_frame."""
-
-    def __init__(self, fps: float, clock=time.perf_counter, sleep=time.sleep):
-        self.interval = 1.0 / fps
-        self._clock, self._sleep = clock, sleep
-        self._next: float | None = None
-
-    def sleep_until_next_frame(self) -> None:
-        now = self._clock()
-        if self._next is None:
-            self._next = now
-        self._next += self.interval
-        if self._next < now - self.interval:  # fell far behind: resync, don't burst
-            self._next = now + self.interval
-        if self._next > now:
-            self._sleep(self._next - now)
 
 
 def new_run(last: tuple[int, float], frame: CameraFrame, gap: float) -> bool:
@@ -101,88 +45,24 @@ def new_run(last: tuple[int, float], frame: CameraFrame, gap: float) -> bool:
     return frame.seq <= seq or frame.t - t > gap
 
 
-def process(frame: CameraFrame, s: Settings) -> np.ndarray:
+def process(frame: CameraFrame, s: Settings, jpeg: JpegDecoder | None = None) -> np.ndarray:
     """One camera frame through the settings' chain (decode only as far as needed)."""
     if s.bypass:
-        return decode(frame, gray=False)
-    return s.chain(decode(frame, gray=not s.needs_colour))
-
-
-class Capture(threading.Thread):
-    """Opens the source, reads it into the mailbox, reopens with backoff when it fails."""
-
-    def __init__(
-        self,
-        source,
-        mailbox: Mailbox[CameraFrame],
-        stop: threading.Event,
-        stats: Stats,
-        backoff: Sequence[float] = (0.25, 0.5, 1.0),
-        wanted: threading.Event | None = None,
-    ):
-        super().__init__(name="sketchd-capture", daemon=True)
-        self.source, self.mailbox, self.stop_event, self.stats = source, mailbox, stop, stats
-        self.backoff = tuple(backoff)
-        # on-demand capture: the camera is open only while this is set (None: always)
-        self.wanted = wanted
-
-    def _want(self) -> bool:
-        return self.wanted is None or self.wanted.is_set()
-
-    def _wait_until_wanted(self) -> bool:
-        """Block while the camera is not wanted; False once stopping."""
-        while not self._want():
-            if self.stop_event.is_set():
-                return False
-            assert self.wanted is not None
-            self.wanted.wait(0.25)
-        return not self.stop_event.is_set()
-
-    def run(self) -> None:
-        attempt = 0
-        last_error = ""
-        while self._wait_until_wanted():
-            try:
-                desc = self.source.open()
-            except CameraError as e:
-                if str(e) != last_error:
-                    log.warning("camera: %s", and_then(str(e), "retrying"))
-                    last_error = str(e)
-                self.stats.camera_error = str(e)
-                self.stop_event.wait(self.backoff[min(attempt, len(self.backoff) - 1)])
-                attempt += 1
-                continue
-            log.info("camera: %s", desc)
-            self.stats.camera_desc, self.stats.camera_error = desc, ""
-            self.stats.camera_open = True
-            attempt, last_error = 0, ""
-            try:
-                while not self.stop_event.is_set() and self._want():
-                    frame = self.source.read()
-                    if torn(frame):  # never let a broken frame displace the last good one
-                        self.stats.torn_frames += 1
-                        continue
-                    self.mailbox.put(frame)
-            except CameraError as e:
-                log.warning("camera: %s", and_then(str(e), "reopening"))
-                self.stats.camera_error = last_error = str(e)
-            except Exception:  # a bug in a source must not end capture for good
-                log.exception("camera: unexpected failure; reopening")
-            finally:
-                self.source.close()
-                self.stats.camera_open = False
-            if not self._want() and not self.stop_event.is_set():
-                log.info("camera: closed (the light goes off until an app reads Sketch Camera)")
-        self.source.close()
+        return decode(frame, gray=False, jpeg=jpeg)
+    return s.chain(decode(frame, gray=not s.needs_colour, jpeg=jpeg))
 
 
 class Publisher:
-    """The paced loop: newest frame → chain → fit → mirror → every sink."""
+    """The paced loop: newest frame → chain → fit → mirror → every sink.
+
+    Threads: ``run`` (and so ``tick``) runs in the publish thread; ``settings`` is swapped
+    whole by the Controller from any thread; ``swap_sinks`` and ``hold_until`` may be called
+    from any thread; ``farewell`` once the loop has stopped."""
 
     def __init__(
         self,
         mailbox: Mailbox[CameraFrame],
-        sinks: Sequence,
+        sinks: Sequence[Sink],
         settings: Settings,
         width: int,
         height: int,
@@ -195,6 +75,8 @@ class Publisher:
         wanted: threading.Event | None = None,
     ):
         self.mailbox, self.sinks = mailbox, list(sinks)
+        self._output_lock = threading.Lock()  # held by a tick, so a swap falls between two
+        self._jpeg = JpegDecoder()  # this stream's decoder state
         # on-demand capture (both or neither): the state machine, and the Event the capture
         # thread obeys; the loop asks the sinks for their readers every tick
         self.demand, self.wanted = demand, wanted
@@ -242,10 +124,10 @@ class Publisher:
                 restart(s.chain)  # the stateful filters start afresh on what the camera sees
             self._last = (frame.seq, frame.t)
             try:
-                out = process(frame, s)
+                out = process(frame, s, self._jpeg)
                 self._out = fit(out, self.width, self.height)
                 self.stats.processed += 1
-                self.stats.last_frame_t = self._input_t = frame.t
+                self._input_t = frame.t
                 self._new_capture_t = frame.t
             except DecodeError as e:
                 self.stats.decode_errors += 1
@@ -293,7 +175,7 @@ class Publisher:
         if self.demand is None or self.wanted is None:
             return
         st = self.stats
-        readers = combine([getattr(s, "readers", lambda: None)() for s in self.sinks])
+        readers = combine([s.readers() if isinstance(s, ReaderAware) else None for s in self.sinks])
         if readers is None:  # nothing can tell who reads: on, as always
             on, why = True, "no sink can tell who reads it"
             st.readers, st.readers_how = None, ""
@@ -316,7 +198,33 @@ class Publisher:
             self.wanted.clear()
             log.info("camera: standby (%s)", why)
 
+    def swap_sinks(
+        self,
+        replace: Callable[[list[Sink]], tuple[list[Sink], object | None]],
+        width: int,
+        height: int,
+        fps: int,
+    ) -> None:
+        """Between two ticks, hand the sinks to ``replace`` (it closes them and opens the new
+        ones, in the caller's thread, while the loop waits) and go on with the sinks it
+        returns, at the new size and rate, paced by the pacer it returns (None: a Pacer at
+        ``fps``). Whatever ``replace`` raises propagates; the loop then goes on with no sink."""
+        with self._output_lock:
+            old, self.sinks = self.sinks, []
+            self.width, self.height, self.fps = width, height, fps
+            self.pacer = Pacer(fps)
+            self._cards.clear()
+            if self._out is not None:  # the picture up now, at the new size
+                self._out = fit(self._out, width, height)
+            sinks, pacer = replace(old)
+            self.sinks = list(sinks)
+            self.pacer = pacer or self.pacer
+
     def tick(self) -> None:
+        with self._output_lock:
+            self._tick()
+
+    def _tick(self) -> None:
         self._new_capture_t = None
         now = self._clock()
         self.update_demand(now)
@@ -389,6 +297,10 @@ class Publisher:
         """Send the "Sketch Camera is off" card a few frames long, so that a call still holding
         the virtual camera after sketchd stops shows that instead of a frozen face. Called
         once the loop has stopped, by the thread stopping it; never raises."""
+        with self._output_lock:
+            self._farewell(sleep)
+
+    def _farewell(self, sleep: Callable[[float], None]) -> None:
         off = self.card("off")
         for i in range(self.FAREWELL_FRAMES):
             if i:

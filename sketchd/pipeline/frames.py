@@ -49,11 +49,12 @@ def torn(frame: CameraFrame) -> bool:
     return EOI not in bytes(data[-EOI_TAIL:])
 
 
-def decode(frame: CameraFrame, *, gray: bool) -> np.ndarray:
-    """The frame as HxW gray (``gray=True``) or HxWx3 BGR, decoding no more than needed."""
+def decode(frame: CameraFrame, *, gray: bool, jpeg: JpegDecoder | None = None) -> np.ndarray:
+    """The frame as HxW gray (``gray=True``) or HxWx3 BGR, decoding no more than needed;
+    ``jpeg``: the stream's decoder (it remembers a camera simplejpeg keeps refusing)."""
     fmt, data = frame.fmt, frame.data
     if fmt == "MJPG":
-        out = _decode_jpeg(data.reshape(-1), gray) if data.size else None
+        out = (jpeg or JpegDecoder())(data.reshape(-1), gray) if data.size else None
         if out is None:
             raise DecodeError(f"MJPG frame {frame.seq} ({data.size} bytes) does not decode")
         return out
@@ -70,34 +71,38 @@ def decode(frame: CameraFrame, *, gray: bool) -> np.ndarray:
     raise DecodeError(f"unknown camera format {fmt!r}")
 
 
-# A camera whose every frame carries a libjpeg warning (cheap webcams often add bytes before
-# the end marker) would pay for two decodes a frame: after REFUSALS in a row simplejpeg is
-# left out for SKIP frames, then tried again. The counters are shared by whatever decodes in
-# this process; a race between two threads only moves the next retry by a frame.
-REFUSALS, SKIP = 3, 300
-_refused = _skip = 0
-
-
-def _decode_jpeg(data: np.ndarray, gray: bool) -> np.ndarray | None:
+class JpegDecoder:
     """JPEG bytes → gray or BGR, or None. simplejpeg takes the clean frames (strict: any
     libjpeg warning refuses); whatever it refuses goes to OpenCV, as every frame used to, so
     exactly the frames OpenCV decodes decode, to the same pixels, only faster. Gray decodes
-    the luma alone."""
-    global _refused, _skip
-    if simplejpeg is not None:
-        if _skip:
-            _skip -= 1
-        else:
-            try:
-                out = simplejpeg.decode_jpeg(data, "GRAY" if gray else "BGR", strict=True)
-            except ValueError:
-                _refused += 1
-                if _refused >= REFUSALS:
-                    _refused, _skip = 0, SKIP
+    the luma alone.
+
+    A camera whose every frame carries a libjpeg warning (cheap webcams often add bytes before
+    the end marker) would pay for two decodes a frame: after REFUSALS in a row simplejpeg is
+    left out for SKIP frames, then tried again. One decoder per stream, used by one thread
+    (the publish loop owns its own); ``decode()`` without one uses a fresh decoder."""
+
+    REFUSALS, SKIP = 3, 300
+
+    def __init__(self) -> None:
+        self.refused = 0  # simplejpeg's refusals in a row
+        self.skip = 0  # frames left before simplejpeg is tried again
+
+    def __call__(self, data: np.ndarray, gray: bool) -> np.ndarray | None:
+        if simplejpeg is not None:
+            if self.skip:
+                self.skip -= 1
             else:
-                _refused = 0
-                return out.reshape(out.shape[:2]) if gray else out
-    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
+                try:
+                    out = simplejpeg.decode_jpeg(data, "GRAY" if gray else "BGR", strict=True)
+                except ValueError:
+                    self.refused += 1
+                    if self.refused >= self.REFUSALS:
+                        self.refused, self.skip = 0, self.SKIP
+                else:
+                    self.refused = 0
+                    return out.reshape(out.shape[:2]) if gray else out
+        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
 
 
 def fit(frame: np.ndarray, width: int, height: int, pad: int = 255) -> np.ndarray:

@@ -14,6 +14,21 @@ from sketchd.pipeline.frames import CameraFrame
 
 
 class Source(Protocol):
+    """The contract every source keeps. All three methods are called by the capture thread
+    only (pipeline/capture.py), which may open and close a source many times (on-demand
+    capture, reopening after a failure).
+
+    - ``open()`` returns one line saying what it delivers ("/dev/video0: 1280x720 MJPG @ 30
+      fps"), or raises CameraError: the first line the problem, the lines after it the fix.
+      The capture thread retries with backoff; an open that raises leaves nothing open.
+    - ``read()`` blocks until the next frame and returns it (its ``seq`` grows by one within
+      an open; a new open may start again at 1), or raises CameraError when the camera
+      failed (unplugged, stuck past a deadline); the capture thread then closes and reopens.
+      It must return within a few seconds even when the camera delivers nothing.
+    - ``close()`` releases the device; it is called after every open, also after a failed
+      read, and may be called again on a closed source (it must not raise then).
+    """
+
     name: str
 
     def open(self) -> str: ...

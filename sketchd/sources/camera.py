@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 
 import cv2
@@ -19,6 +18,7 @@ from sketchd.config.schema import CameraConfig
 from sketchd.devices import quoted
 from sketchd.errors import CameraError, and_then
 from sketchd.pipeline.frames import CameraFrame
+from sketchd.platform import is_linux
 from sketchd.sources.camera_name import CameraFinder, choose, is_name
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def resolve_device(device: int | str) -> int | str:
         return choose(str(device), devices.named_cameras()).device.path
     if device != "auto":
         return device
-    if sys.platform.startswith("linux"):
+    if is_linux():
         from sketchd.devices import cameras
 
         found = cameras()
@@ -59,7 +59,7 @@ def resolve_device(device: int | str) -> int | str:
 
 
 def _names_need_linux() -> None:
-    if not sys.platform.startswith("linux"):
+    if not is_linux():
         raise CameraError(
             "camera names work on Linux only; here pick the camera by index "
             "(--camera 0 or camera.device: 0 is the first camera)"
@@ -89,7 +89,7 @@ def check_exists(cfg: CameraConfig) -> None:
         except CameraError as e:
             log.warning("%s", and_then(str(e), "waiting for it to be plugged in"))
         return
-    if not sys.platform.startswith("linux") or cfg.device == "demo":
+    if not is_linux() or cfg.device == "demo":
         return
     if cfg.device == "auto":
         from sketchd.devices import cameras
@@ -122,7 +122,7 @@ class CameraSource:
         self._seq = 0
 
     def open(self) -> str:
-        linux = sys.platform.startswith("linux")
+        linux = is_linux()
         device: int | str
         if self._finder is not None:
             _names_need_linux()
@@ -160,6 +160,7 @@ class CameraSource:
         self._raw = linux and got in ("MJPG", "YUYV") and bool(cap.set(cv2.CAP_PROP_CONVERT_RGB, 0))
         self._fmt = got if self._raw else "BGR"
         self._cap = cap
+        self._seq = 0  # a new run of the camera: the stateful filters start afresh on it
         desc = (
             f"{self.name}: asked {self.cfg.width}x{self.cfg.height} {want} @ {self.cfg.fps} fps, "
             f"delivers {w}x{h} {got} @ {fps:g} fps"

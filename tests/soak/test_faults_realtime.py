@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from sketchd import paths
-from sketchd.app import Daemon
 from sketchd.config.loader import parse
+from sketchd.daemon import Daemon
 from sketchd.errors import CameraError
 from sketchd.pipeline.frames import CameraFrame
 from sketchd.sinks.memory import RecordingSink
@@ -72,7 +72,7 @@ def test_publishing_never_pauses_through_camera_faults():
     cam = ScriptedCamera()
     d = Daemon(config, cam, [sink])
     d.publisher.fps = FPS
-    from sketchd.pipeline.engine import Pacer
+    from sketchd.pipeline.pacer import Pacer
 
     d.publisher.pacer = Pacer(FPS)
     marks = {}

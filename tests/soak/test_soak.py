@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sketchd import paths
-from sketchd.app import Daemon
 from sketchd.config.loader import parse
+from sketchd.daemon import Daemon
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
 

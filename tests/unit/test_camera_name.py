@@ -17,8 +17,9 @@ from sketchd import cli, devices
 from sketchd.config.schema import CameraConfig, camera_device, validate
 from sketchd.devices import Device
 from sketchd.errors import CameraError
-from sketchd.pipeline.engine import Capture, Stats
+from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Stats
 from sketchd.platform import linux_v4l2
 from sketchd.sources import camera
 from sketchd.sources.camera_name import CameraFinder, choose, is_name

@@ -327,8 +327,10 @@ def test_with_preset_overrides_the_active_preset():
     config = parse("")
     assert loader.with_preset(config, "ink").preset == "ink"
     assert loader.with_preset(config, None) is config
-    with pytest.raises(UsageError, match=r"no preset named 'inc'; known presets: pencil, "):
+    with pytest.raises(UsageError, match=r"^no preset named 'inc'; did you mean 'ink'\?$"):
         loader.with_preset(config, "inc")
+    with pytest.raises(UsageError, match=r"^no preset named 'zzz'; known: pencil, .*, ink"):
+        loader.with_preset(config, "zzz")
 
 
 def test_output_device_takes_a_list_for_several_call_apps_at_once():

@@ -9,9 +9,10 @@ import threading
 import numpy as np
 import pytest
 
+from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.demand import Demand, Readers, combine
-from sketchd.pipeline.engine import Capture, Stats
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Stats
 from sketchd.platform import linux_v4l2out as v
 from sketchd.platform.linux_readers import OpenHolders
 from sketchd.sinks import vcam

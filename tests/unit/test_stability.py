@@ -22,9 +22,10 @@ from sketchd.filters import FILTERS, build
 from sketchd.filters.chain import Chain, restart
 from sketchd.filters.registry import Step
 from sketchd.filters.stabilize import Stabilizer, stabilize
-from sketchd.pipeline.engine import Publisher, Stats, new_run
+from sketchd.pipeline.engine import Publisher, new_run
 from sketchd.pipeline.frames import CameraFrame
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Stats
 
 PRESETS = sb.default_presets()
 NAMES = sorted(PRESETS)
@@ -316,7 +317,7 @@ def test_the_publish_loop_restarts_the_stream_when_the_camera_starts_again():
     clock = [100.0]
     box: Mailbox[CameraFrame] = Mailbox()
     chain = CountingChain([Step("stabilize", FILTERS["stabilize"].defaults())])
-    from sketchd.pipeline.engine import Settings
+    from sketchd.pipeline.state import Settings
 
     pub = Publisher(
         box,

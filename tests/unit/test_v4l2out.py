@@ -245,8 +245,8 @@ def test_several_devices_get_the_same_frame_converted_once(monkeypatch):
 
 
 def test_the_daemon_builds_one_sink_per_configured_device():
-    from sketchd.app import build_daemon
     from sketchd.config.loader import parse
+    from sketchd.daemon import build_daemon
 
     cfg = parse("camera: {device: demo}\noutput: {device: [/dev/video10, /dev/video12]}")
     d = build_daemon(cfg)

@@ -1,5 +1,8 @@
 """Ctrl-C and SIGTERM stop a real `sketchd run` promptly and cleanly (exit 0, devices released:
-the process is gone). The same with the real camera and virtual camera: tests/device."""
+the process is gone). The same with the real camera and virtual camera: tests/device.
+
+Real time (a process, its start, the wall clock): a figure of the soak suite, not the unit suite.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +14,16 @@ import time
 
 import pytest
 
+from tests.conftest import private_dirs
+
+pytestmark = pytest.mark.soak
+
 RUN = [sys.executable, "-m", "sketchd", "run", "--no-tray", "--camera", "demo", "--output", "null"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_stops_the_daemon_within_a_second(sig, tmp_path):
-    env = dict(
-        os.environ,
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        XDG_RUNTIME_DIR=str(tmp_path),
-    )
+    env = {**os.environ, **private_dirs(tmp_path / "home")}
     log = tmp_path / "out.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -1,0 +1,250 @@
+"""The Controller: the one place that changes what a running daemon does.
+
+The tray, the CLI (through the control channel) and the config watcher call it; none of them
+touch frames or devices. It swaps whole Settings into the Publisher and asks the Daemon, through
+the ``reopen`` callback it is given, to reopen the camera or the output when their settings
+change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from sketchd import presets, snapshots
+from sketchd import state as states
+from sketchd.config.schema import Config
+from sketchd.errors import ConfigError, SketchdError
+from sketchd.pipeline.engine import Publisher
+from sketchd.pipeline.state import Settings
+
+log = logging.getLogger(__name__)
+
+Reopen = Callable[..., None]  # reopen(config, camera=bool, output=bool); raises SketchdError
+
+
+def _same(config: Config) -> Config:
+    return config
+
+
+class Controller:
+    """The one place that changes what the daemon does. Thread-safe; cheap to call."""
+
+    SNAPSHOT_HOLD_S = 5.0  # a snapshot in standby opens the camera for this long
+
+    def __init__(
+        self,
+        config: Config,
+        publisher: Publisher,
+        stop: threading.Event,
+        *,
+        config_path: Path | None = None,
+        overrides: Callable[[Config], Config] = _same,
+        reopen: Reopen | None = None,
+    ):
+        """``publisher``: the loop whose Settings it swaps; ``stop``: set to quit the daemon;
+        ``config_path``: the file reload reads (None: the defaults only); ``overrides``: the
+        command-line options, applied to every reloaded config; ``reopen``: the Daemon's, to
+        reopen the camera and/or the output (None: such changes need a restart)."""
+        self.config = config
+        self.publisher = publisher
+        self._stop = stop
+        self.config_path = config_path
+        self._overrides = overrides
+        self._reopen = reopen
+        self._lock = threading.Lock()  # one change of Settings at a time
+        self._reload_lock = threading.Lock()  # one reload at a time
+        self.listeners: list[Callable[[], None]] = []  # called with no arguments after a change
+        # called with (title, message) for what the user should see even with no terminal
+        self.notices: list[Callable[[str, str], None]] = []
+
+    # -- state
+    @property
+    def settings(self) -> Settings:
+        return self.publisher.settings
+
+    def _apply(self, **changes) -> Settings:
+        with self._lock:
+            s = replace(self.publisher.settings, **changes)
+            self.publisher.settings = s
+        self._changed()
+        return s
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("a state listener failed")
+
+    def notify(self, title: str, message: str) -> None:
+        for notice in list(self.notices):
+            try:
+                notice(title, message)
+            except Exception:
+                log.exception("a notice listener failed")
+
+    def saved_state(self) -> states.State:
+        s = self.settings
+        return states.State(s.preset, s.bypass, s.privacy, s.mirror)
+
+    def restore(self, saved: states.State, preset: bool = True) -> Settings:
+        """Apply the state of the last run (``preset=False``: the preset came from the
+        command line, keep it)."""
+        changes: dict = {"bypass": saved.bypass, "privacy": saved.privacy}
+        if saved.mirror is not None:
+            changes["mirror"] = saved.mirror
+        name = saved.preset if preset else None
+        if name is not None and name not in self.config.presets:
+            log.info("state: last preset %r is no longer in the config", name)
+            name = None
+        if name is not None:
+            new = presets.settings_for(self.config, name)
+            changes.update(preset=name, chain=new.chain, needs_colour=new.needs_colour)
+        s = self._apply(**changes)
+        log.info(
+            "state: preset %s, bypass %s, privacy %s, mirror %s",
+            s.preset,
+            "on" if s.bypass else "off",
+            "on" if s.privacy else "off",
+            "on" if s.mirror else "off",
+        )
+        return s
+
+    # -- commands
+    def set_preset(self, name: str) -> Settings:
+        """Switch to preset ``name`` (UsageError with a did-you-mean when there is none)."""
+        new = presets.settings_for(self.config, name)
+        log.info("preset: %s", name)
+        return self._apply(preset=name, chain=new.chain, needs_colour=new.needs_colour)
+
+    def next_preset(self) -> Settings:
+        names = list(self.config.presets)
+        i = names.index(self.settings.preset) if self.settings.preset in names else -1
+        return self.set_preset(names[(i + 1) % len(names)])
+
+    def set_bypass(self, on: bool) -> Settings:
+        log.info("bypass: %s", "on" if on else "off")
+        return self._apply(bypass=on)
+
+    def set_privacy(self, on: bool) -> Settings:
+        log.info("privacy: %s", "on" if on else "off")
+        return self._apply(privacy=on)
+
+    def set_mirror(self, on: bool) -> Settings:
+        log.info("mirror: %s", "on" if on else "off")
+        return self._apply(mirror=on)
+
+    def snapshot(self) -> Path:
+        """Save the frame last published as a PNG; returns its path. In standby (no app
+        reads Sketch Camera, so the camera is closed) the camera is opened for it first."""
+        pub = self.publisher
+        if pub.stats.camera == "standby" and pub.demand is not None:
+            pub.hold_until = time.monotonic() + self.SNAPSHOT_HOLD_S
+            deadline = time.monotonic() + self.SNAPSHOT_HOLD_S
+            while pub.stats.camera != "live" and time.monotonic() < deadline:
+                self._stop.wait(0.05)
+            if pub.stats.camera != "live":
+                raise SketchdError(
+                    f"the camera did not deliver within {self.SNAPSHOT_HOLD_S:g} s of being "
+                    "opened for the snapshot; `sketchd status` says why"
+                )
+        frame = self.publisher.last_published
+        if frame is None:
+            raise SketchdError("nothing has been published yet; try again in a moment")
+        return snapshots.save(frame, self.config.snapshots.folder)
+
+    def status(self) -> dict:
+        from sketchd import logs
+
+        st, s = self.publisher.stats, self.settings
+        return {
+            "preset": s.preset,
+            "presets": list(self.config.presets),
+            "bypass": s.bypass,
+            "privacy": s.privacy,
+            "mirror": s.mirror,
+            "camera": st.camera,
+            "camera_desc": st.camera_desc,
+            "camera_error": st.camera_error,
+            "output_error": st.output_error,
+            "fps": round(st.fps, 1),
+            "published": st.published,
+            "latency_ms": round(st.latency_ms, 1),
+            "behind": st.behind,
+            "behind_max": st.behind_max,
+            "readers": st.readers,
+            "readers_how": st.readers_how,
+            "standby_for": None
+            if st.standby_since is None
+            else round(time.monotonic() - st.standby_since, 1),
+            "camera_open": st.camera_open,
+            "on_demand": self.publisher.demand is not None,
+            "uptime": round(time.monotonic() - st.started, 1),
+            "pid": os.getpid(),
+            "config": str(self.config_path) if self.config_path else "",
+            "log": str(logs.log_file()),
+        }
+
+    def reload(self) -> dict:
+        """Read the config file again and apply it. An invalid file changes nothing: every
+        problem is logged, the first one is shown to the user, and ConfigError is raised."""
+        from sketchd import reload as reloading
+
+        with self._reload_lock:
+            try:
+                new = self._overrides(reloading.read(self.config_path))
+            except ConfigError as e:
+                log.error("config: not applied, the running config stays. %s", e)
+                more = len(e.problems) - 1
+                self.notify(
+                    "Config not applied",
+                    e.first + (f" (and {more} more: see the log)" if more > 0 else ""),
+                )
+                raise
+            return self.apply_config(new)
+
+    def apply_config(self, new: Config) -> dict:
+        """Swap in a valid config: presets and parameters in place; camera and output
+        reopened only when their own settings changed."""
+        from sketchd import reload as reloading
+
+        changes = reloading.diff(self.config, new)
+        with self._lock:
+            self.config = new
+            cur = self.settings
+            name = cur.preset
+            if changes.preset or name not in new.presets:
+                name = new.preset
+            mirror = new.output.mirror if changes.mirror else cur.mirror
+            self.publisher.settings = replace(presets.switched(cur, new, name), mirror=mirror)
+        if changes.camera or changes.output:
+            self._reopen_devices(new, camera=changes.camera, output=changes.output)
+        log.info(
+            "config: applied (%s); preset %s",
+            ", ".join(changes.names) or "no changes",
+            name,
+        )
+        self._changed()
+        return {"changed": changes.names, "preset": name}
+
+    def _reopen_devices(self, config: Config, camera: bool, output: bool) -> None:
+        """The camera and/or the output, reopened for a changed config; a failure is the
+        user's to see (a notice), and the daemon goes on."""
+        if self._reopen is None:
+            log.warning("config: camera or output settings changed; restart sketchd to apply them")
+            return
+        try:
+            self._reopen(config, camera=camera, output=output)
+        except SketchdError as e:
+            log.error("config: reopening failed: %s", e)
+            self.notify("Config applied, but", str(e))
+
+    def quit(self) -> None:
+        log.info("quit requested")
+        self._stop.set()
