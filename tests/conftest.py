@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def sketchd_env(home: Path) -> dict[str, str]:
     """The environment for a ``python -m sketchd`` subprocess living in ``home``."""
     return dict(os.environ)  # os.environ already points into ``home`` here
+
+
+def wait_until(condition: Callable[[], object], what: str = "", timeout: float = 10.0) -> None:
+    """Return as soon as ``condition()`` is true; fail, saying ``what`` did not happen, only
+    when it is still false after ``timeout`` seconds. For what another thread or process does
+    next: the condition is the test, the deadline only ends a hang (nothing is measured)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what or 'the condition'}: not within {timeout:g} s"
+        time.sleep(0.01)

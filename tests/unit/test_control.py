@@ -3,22 +3,24 @@ too large, half-sent, or from a client that vanishes — stops the daemon or its
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import socket
 import stat
 import sys
 import threading
-import time
+from pathlib import Path
 
 import pytest
 
 from sketchd import control, paths
-from sketchd.app import Daemon
 from sketchd.config.loader import parse
+from sketchd.daemon import Daemon
 from sketchd.errors import SketchdError, UsageError
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
+from tests.conftest import wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Unix socket channel")
 
@@ -34,10 +36,23 @@ def daemon(home):
 
 
 @pytest.fixture
-def server(daemon):
-    s = control.Server(daemon.controller).start()
-    yield s
-    s.close()
+def start_server(daemon):
+    """Start a server for the daemon, with the options given (a short ``timeout``, say); all
+    are closed at the end. One per test: they share the socket path."""
+    started: list[control.Server] = []
+
+    def start(**options) -> control.Server:
+        started.append(control.Server(daemon.controller, **options).start())
+        return started[-1]
+
+    yield start
+    for s in started:
+        s.close()
+
+
+@pytest.fixture
+def server(start_server):
+    return start_server()
 
 
 def raw(data: bytes, *, shut: bool = True, timeout: float = 5.0) -> dict:
@@ -64,8 +79,7 @@ def assert_still_serving(daemon) -> None:
     n = daemon.controller.status()["published"]
     assert control.request("status")["preset"] == daemon.controller.settings.preset
     assert not daemon.stop_event.is_set()
-    time.sleep(0.15)
-    assert daemon.controller.status()["published"] > n  # frames keep flowing
+    wait_until(lambda: daemon.controller.status()["published"] > n, "frames keep flowing")
 
 
 def test_the_folder_is_0700_and_the_socket_0600(server):
@@ -84,9 +98,7 @@ def test_a_loose_runtime_folder_is_tightened(home):
 
 
 def test_commands_reach_the_controller(server, daemon):
-    t0 = time.monotonic()
     assert control.request("preset", name="ink")["preset"] == "ink"
-    took = time.monotonic() - t0
     assert daemon.controller.settings.preset == "ink"
     assert control.request("next")["preset"] == list(CONFIG.presets)[4]
     assert control.request("bypass", on=True)["bypass"] is True
@@ -95,13 +107,12 @@ def test_commands_reach_the_controller(server, daemon):
     st = control.request("status")
     assert st["pid"] == os.getpid() and st["log"].endswith("sketchd.log")
     assert {"preset", "fps", "camera", "published", "uptime"} <= set(st)
-    time.sleep(0.3)
+    wait_until(lambda: daemon.controller.publisher.last_published is not None, "a frame")
     assert control.request("snapshot")["path"].endswith(".png")
-    assert took < 0.5, f"a request took {took:.3f} s"
 
 
 def test_a_refused_command_is_an_error_reply_with_the_reason(server):
-    with pytest.raises(UsageError, match="no preset named 'nope'; known presets: pencil"):
+    with pytest.raises(UsageError, match=r"no preset named 'nope'; known.*: pencil"):
         control.request("preset", name="nope")
     with pytest.raises(UsageError, match="'on' must be true/false"):
         control.request("bypass", on="maybe")
@@ -137,18 +148,17 @@ def test_an_oversized_request_is_refused(server, daemon):
     assert_still_serving(daemon)
 
 
-def test_a_half_sent_request_times_out_with_an_error_reply(server, daemon, monkeypatch):
-    monkeypatch.setattr(control, "TIMEOUT", 0.3)
-    t0 = time.monotonic()
-    reply = raw(b'{"cmd": "sta', shut=False)
-    assert time.monotonic() - t0 < 2
-    assert reply["ok"] is False and "incomplete request" in reply["error"]
-    assert raw(b"", shut=False)["error"].startswith("no request within")
+def test_a_half_sent_request_times_out_with_an_error_reply(start_server, daemon):
+    start_server(timeout=0.3)
+    # the server's timeout, not the client's (5 s, which raises), ends the wait
+    reply = raw(b'{"cmd": "sta', shut=False, timeout=5.0)
+    assert reply == {"ok": False, "error": "incomplete request: no newline within 0.3 s"}
+    assert raw(b"", shut=False)["error"] == "no request within 0.3 s"
     assert_still_serving(daemon)
 
 
-def test_clients_that_vanish_and_many_at_once(server, daemon, monkeypatch):
-    monkeypatch.setattr(control, "TIMEOUT", 0.5)
+def test_clients_that_vanish_and_many_at_once(start_server, daemon):
+    start_server(timeout=0.5)  # a silent client holds its slot this long
     for _ in range(20):  # connect and go away at once
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(str(control.socket_path()))
@@ -175,7 +185,7 @@ def test_clients_that_vanish_and_many_at_once(server, daemon, monkeypatch):
 
 def test_quit_over_the_channel_stops_the_daemon(server, daemon):
     control.request("quit")
-    assert daemon.stop_event.wait(1)
+    assert daemon.stop_event.wait(10)
 
 
 def test_no_daemon_is_a_clear_error(home):
@@ -189,14 +199,12 @@ def test_no_daemon_is_a_clear_error(home):
         control.request("status")
 
 
-def test_a_stale_socket_file_is_replaced(daemon):
+def test_a_stale_socket_file_is_replaced(start_server):
     control.runtime_dir()
     control.socket_path().write_text("left over")
-    s = control.Server(daemon.controller).start()
-    try:
-        assert control.request("ping")["pid"] == os.getpid()
-    finally:
-        s.close()
+    s = start_server()
+    assert control.request("ping")["pid"] == os.getpid()
+    s.close()
     assert not control.socket_path().exists()
 
 
@@ -215,3 +223,44 @@ def test_one_instance_lock(home):
         first.release()
     with control.InstanceLock():  # free again
         pass
+
+
+def test_the_transport_is_chosen_by_the_platform(monkeypatch):
+    from sketchd.control import unix, windows
+
+    monkeypatch.setattr(control, "is_windows", lambda: True)
+    assert control._choose_impl() is windows
+    monkeypatch.setattr(control, "is_windows", lambda: False)
+    assert control._choose_impl() is unix
+
+
+def _imports(module: str) -> set[str]:
+    """The modules ``sketchd/control/<module>.py`` imports (``from a import b``: a.b when b is
+    a module of this package)."""
+    tree = ast.parse(Path(control.__file__).with_name(f"{module}.py").read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "sketchd.control":
+            found |= {f"sketchd.control.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("module", "may_use"),
+    [
+        ("protocol", set()),
+        ("runtime", set()),
+        ("lock", {"runtime"}),
+        ("unix", {"protocol", "runtime"}),
+        ("windows", {"protocol"}),
+    ],
+)
+def test_no_module_of_the_package_imports_a_transport_or_the_package(module, may_use):
+    own = {m for m in _imports(module) if m.startswith("sketchd.control")}
+    assert own <= {f"sketchd.control.{m}" for m in may_use}
+    if module == "protocol":  # no sockets, no pipes, no OS
+        assert not _imports(module) & {"socket", "multiprocessing.connection", "sketchd.platform"}
