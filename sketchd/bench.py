@@ -5,33 +5,25 @@ in one run, on the same real photographs, one OpenCV thread, medians over many f
    presets, BGR otherwise), beside the classic sketch on that same frame;
 2. end to end: camera MJPG bytes → the buffer handed to pyvirtualcam (I420 on Linux), beside
    the naive path (decode to BGR → classic → GRAY2RGB → the RGB buffer pyvirtualcam takes);
-3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc);
-4. the daemon as a whole (``daemon()``): start-up to the first frame, CPU, RSS, latency.
+3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc).
 
-Each candidate is timed in a process of its own, frame after frame in a worker thread, the way
-each program runs its one loop: sketchd's paths with the allocator settings the daemon uses
-(platform/linux_malloc.py), the classic and naive paths as a plain script has them, plus the
-naive path once more with sketchd's settings for reference. Measured in one shared process
-instead, each path ran in the cache and allocator state the others left, and the same path's
-median moved by half between runs (naive at 1080p: 8 to 14 ms). The candidates take turns in
-ROUNDS rounds, each round in another order, so a busy machine slows them all alike and the
-ratios stay meaningful even when the milliseconds do not.
+The daemon as a whole (start-up to the first frame, CPU, RSS, latency) is bench_daemon.py's;
+the photographs and sizes are bench_inputs.py's.
+
+Each candidate is timed in a process of its own (bench_worker.py), frame after frame in a
+worker thread, the way each program runs its one loop: sketchd's paths with the allocator
+settings the daemon uses (platform/linux_malloc.py), the classic and naive paths as a plain
+script has them, plus the naive path once more with sketchd's settings for reference. Measured
+in one shared process instead, each path ran in the cache and allocator state the others left,
+and the same path's median moved by half between runs (naive at 1080p: 8 to 14 ms). The
+candidates take turns in ROUNDS rounds, each round in another order, so a busy machine slows
+them all alike and the ratios stay meaningful even when the milliseconds do not.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import json
-import os
-import queue
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +32,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
+from sketchd import bench_worker
+from sketchd.bench_inputs import PHOTOS, default_config, load_photos, photo_dir
+
 SIZES = ((640, 480), (1280, 720), (1920, 1080))
 ROUNDS = 3  # turns each candidate takes, each in a fresh process
-WARM = 3  # frames a worker runs before it starts counting (caches, scratch arrays, heap)
 
 
 @dataclass
@@ -134,28 +127,6 @@ class Report:
         return "\n".join(out)
 
 
-def photo_dir() -> Path:
-    """scikit-image's bundled sample photographs (installed with the dev dependencies)."""
-    spec = importlib.util.find_spec("skimage")
-    if spec is None or spec.origin is None:
-        raise RuntimeError(
-            "the benchmark uses scikit-image's sample photographs: pip install scikit-image"
-        )
-    return Path(spec.origin).parent / "data"
-
-
-def load_photos() -> list[np.ndarray]:
-    d = photo_dir()
-    out = []
-    for name in PHOTOS:
-        img = cv2.imread(str(d / name), cv2.IMREAD_COLOR)
-        if img is not None:
-            out.append(img)
-    if not out:
-        raise RuntimeError(f"no sample photographs readable in {d}")
-    return out
-
-
 def rss_mb() -> float:
     """Resident memory of this process now (Linux /proc), or its peak elsewhere."""
     try:
@@ -164,10 +135,9 @@ def rss_mb() -> float:
                 return int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    import resource
+    from sketchd.platform import peak_rss_mib
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
+    return peak_rss_mib()
 
 
 def _naive(jpeg: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -203,25 +173,15 @@ class Frames:
         return cls(bgrs, grays, jpegs, cams)
 
 
-@functools.cache
-def _presets() -> dict:
-    from sketchd.config import loader, schema
-
-    config, _ = schema.validate(loader.defaults_data())
-    assert config is not None  # the shipped defaults are valid (as in loader.load)
-    return dict(config.presets)
-
-
 def hot_path(name: str, w: int, h: int) -> Callable:
     """sketchd's per-frame path for preset ``name``: camera frame → decode as far as needed →
     chain → fit → the I420 buffer handed to pyvirtualcam."""
-    from sketchd.filters.registry import compose, needs_colour
-    from sketchd.pipeline.engine import Settings, process
+    from sketchd.pipeline.engine import process
     from sketchd.pipeline.frames import fit
+    from sketchd.presets import settings_for
     from sketchd.sinks.convert import I420Converter
 
-    steps = _presets()[name].steps
-    settings = Settings(name, compose(steps), needs_colour(steps))
+    settings = settings_for(default_config(), name)
     conv = I420Converter(w, h)
 
     def hot(cam):
@@ -251,7 +211,7 @@ def candidate(key: str, frames: Frames) -> tuple[Callable, Sequence, bool]:
     if kind == "pencil":
         return pencil, frames.bgr if name == "bgr" else frames.gray, True
     if kind == "preset":
-        steps = _presets()[name].steps
+        steps = default_config().presets[name].steps
         return compose(steps), frames.bgr if needs_colour(steps) else frames.gray, True
     if kind == "e2e":
         return hot_path(name, w, h), frames.camera, True
@@ -260,50 +220,23 @@ def candidate(key: str, frames: Frames) -> tuple[Callable, Sequence, bool]:
 
 def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     """Milliseconds per frame of candidate ``key`` in this process, after WARM frames not
-    counted. sketchd's paths run as in the daemon: in a worker thread (its publish loop), with
-    the daemon's allocator settings. The seed's paths run as a plain script: in the main
-    thread with the C library's defaults (glibc trims and re-faults its frame-sized arrays
-    there: the classic sketch measured ~6.7 ms at 1080p that way, ~3.6 ms in a thread with
-    the buffers kept, which is what the /kept variants show)."""
+    counted (bench_worker.timed). sketchd's paths run as in the daemon: in a worker thread (its
+    publish loop), with the daemon's allocator settings. The seed's paths run as a plain
+    script: in the main thread with the C library's defaults (glibc trims and re-faults its
+    frame-sized arrays there: the classic sketch measured ~6.7 ms at 1080p that way, ~3.6 ms in
+    a thread with the buffers kept, which is what the /kept variants show)."""
     from sketchd.platform import tune_memory
 
     cv2.setNumThreads(1)
     fn, inputs, as_sketchd = candidate(key, Frames.make(w, h))
     if as_sketchd:
         tune_memory()
-    times: list[float] = []
-    failed: list[BaseException] = []
-
-    def loop() -> None:
-        try:
-            clock = time.perf_counter
-            for i in range(WARM + frames):
-                x = inputs[i % len(inputs)]
-                t0 = clock()
-                fn(x)
-                if i >= WARM:
-                    times.append((clock() - t0) * 1e3)
-        except BaseException as e:  # handed to the caller's thread
-            failed.append(e)
-
-    if as_sketchd:
-        worker = threading.Thread(target=loop, name="bench-worker")
-        worker.start()
-        worker.join()
-    else:
-        loop()
-    if failed:
-        raise failed[0]
-    return times
+    return bench_worker.timed(fn, inputs, frames, in_thread=as_sketchd)
 
 
 def _spawn(key: str, w: int, h: int, frames: int) -> list[float]:
     """``measure`` in a fresh Python process."""
-    cmd = [sys.executable, "-m", "sketchd.bench", "--worker", key, f"{w}x{h}", str(frames)]
-    done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark worker {key} at {w}x{h} failed:\n{done.stderr}")
-    return json.loads(done.stdout)
+    return bench_worker.spawn("sketchd.bench", key, w, h, frames)
 
 
 def run(
@@ -318,7 +251,8 @@ def run(
     from sketchd.filters.registry import needs_colour
     from sketchd.filters.sketch import classic_sketch, pencil
 
-    all_presets = _presets()
+    photo_dir()  # no scikit-image: one line saying what to install, before any worker starts
+    all_presets = default_config().presets
     names = list(presets or all_presets)
     kinds = {n: "bgr" if needs_colour(all_presets[n].steps) else "gray" for n in names}
     keys = [f"classic/{k}{kept}" for k in ("bgr", "gray") for kept in ("", "/kept")]
@@ -401,191 +335,3 @@ def _fidelity(photos, size, classic, pencil) -> list[tuple[str, str, float, floa
             mad = float(np.abs(a.astype(np.int16) - b).mean())
             rows.append((fname.split(".")[0], label, ssim, mad))
     return rows
-
-
-def parse_sizes(text: str) -> list[tuple[int, int]]:
-    """'640x480,1920x1080' → [(640, 480), (1920, 1080)]; ValueError says what was wrong."""
-    out = []
-    for part in text.replace(" ", ",").split(","):
-        if not part:
-            continue
-        try:
-            w, h = (int(v) for v in part.lower().split("x"))
-        except ValueError:
-            raise ValueError(f"sizes must look like 640x480,1920x1080, not {part!r}") from None
-        if w < 16 or h < 16 or w % 2 or h % 2:
-            raise ValueError(f"size {part}: width and height must be even and at least 16")
-        out.append((w, h))
-    if not out:
-        raise ValueError("no sizes given")
-    return out
-
-
-# ---------------------------------------------------------------- the daemon as a whole
-
-
-@dataclass
-class DaemonRow:
-    size: str
-    first_frame_s: float  # process start → first frame out (the "Starting camera" card)
-    first_live_s: float  # process start → first frame from the camera out
-    cpu_percent: float  # of one core, steady state, demo camera and null output
-    rss_mb: float  # steady resident memory of the daemon process
-    latency_ms: float  # the daemon's own capture → send median (`sketchd status`)
-    behind_max: int  # newer camera frames that had come in when a frame went out, worst case
-    runs: int
-
-
-@dataclass
-class DaemonReport:
-    rows: list[DaemonRow] = field(default_factory=list)
-    import_floor_s: float = 0.0  # `python -c "import numpy, cv2"`: what any OpenCV app pays
-
-    def markdown(self) -> str:
-        out = [
-            f"`sketchd run --camera demo --output null`, preset pencil at 30 fps, medians of "
-            f"{self.rows[0].runs if self.rows else 0} starts; a bare `import numpy, cv2` takes "
-            f"{self.import_floor_s:.2f} s",
-            "",
-            "| size | first frame out | first live frame out | CPU (one core) | RSS "
-            "| capture → send | frames behind (worst) |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in self.rows:
-            out.append(
-                f"| {r.size} | {r.first_frame_s:.2f} s | {r.first_live_s:.2f} s | "
-                f"{r.cpu_percent:.0f}% | {r.rss_mb:.0f} MB | {r.latency_ms:.1f} ms | "
-                f"{r.behind_max} |"
-            )
-        return "\n".join(out)
-
-
-def _proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _proc_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return 0.0
-
-
-def _start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0):
-    """Start the daemon, time its first frames from its log, measure it once it has settled,
-    stop it. Returns (first frame s, first live s, cpu %, rss MB, latency ms, behind max)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    stderr = proc.stderr
-    assert stderr is not None  # stderr=subprocess.PIPE
-    lines: queue.Queue[tuple[float, str]] = queue.Queue()
-
-    def pump() -> None:
-        for line in stderr:
-            lines.put((time.perf_counter(), line))
-
-    pumping = threading.Thread(target=pump, daemon=True)
-    pumping.start()
-    first = live = None
-    log = []
-    try:
-        while live is None:
-            try:
-                t, line = lines.get(timeout=0.2)
-            except queue.Empty:
-                if proc.poll() is not None or time.perf_counter() > t0 + timeout:
-                    time.sleep(0.2)  # the rest of its last words
-                    while not lines.empty():
-                        log.append(lines.get()[1])
-                    raise RuntimeError(
-                        f"`{' '.join(cmd[2:])}` showed no live frame "
-                        f"(exit status {proc.poll()}):\n" + "".join(log)
-                    ) from None
-                continue
-            log.append(line)
-            if "first frame" in line and first is None:
-                first = t - t0
-            if "first live frame" in line:
-                live = t - t0
-                first = first if first is not None else live
-        time.sleep(1.0)  # past start-up
-        cpu0, w0 = _proc_cpu_s(proc.pid), time.perf_counter()
-        time.sleep(settle)
-        cpu = 100.0 * (_proc_cpu_s(proc.pid) - cpu0) / (time.perf_counter() - w0)
-        rss = _proc_rss_mb(proc.pid)
-        from sketchd import control
-
-        sock = Path(env["XDG_RUNTIME_DIR"]) / "sketchd" / control.SOCKET_NAME
-        st = control.request("status", path=sock)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        pumping.join(5)
-        stderr.close()
-    return first, live, cpu, rss, st["latency_ms"], st["behind_max"]
-
-
-def daemon(
-    sizes: Sequence[tuple[int, int]] = ((1280, 720), (1920, 1080)),
-    runs: int = 5,
-    settle: float = 5.0,
-) -> DaemonReport:
-    """Start ``sketchd run`` ``runs`` times per size in a private home and measure start-up
-    (from the moment the process is spawned), steady CPU and memory. Linux only (/proc)."""
-    if not Path("/proc/self/stat").exists():
-        raise RuntimeError("the daemon benchmark reads /proc: Linux only")
-    report = DaemonReport()
-    floor = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy, cv2"], check=True)
-        floor.append(time.perf_counter() - t0)
-    report.import_floor_s = statistics.median(floor)
-    with tempfile.TemporaryDirectory(prefix="sketchd-bench-") as tmp:
-        home = Path(tmp)
-        runtime = home / "run"
-        runtime.mkdir(mode=0o700)
-        env = dict(
-            os.environ,
-            HOME=str(home),
-            XDG_CONFIG_HOME=str(home / "config"),
-            XDG_STATE_HOME=str(home / "state"),
-            XDG_RUNTIME_DIR=str(runtime),
-        )
-        for w, h in sizes:
-            cfg = home / f"sketchd-{w}x{h}.yaml"
-            cfg.write_text(
-                f"camera: {{device: demo, width: {w}, height: {h}, fps: 30}}\n"
-                f"output: {{width: {w}, height: {h}, fps: 30}}\n"
-                "preset: pencil\n"
-            )
-            cmd = [sys.executable, "-m", "sketchd", "run", "--no-tray", "--config", str(cfg)]
-            cmd += ["--output", "null"]
-            results = [_start_once(cmd, env, settle) for _ in range(runs)]
-            first, live, cpu, rss, ms, _ = (
-                statistics.median(col) for col in zip(*results, strict=True)
-            )
-            worst = max(r[5] for r in results)
-            report.rows.append(DaemonRow(f"{w}x{h}", first, live, cpu, rss, ms, worst, runs))
-    return report
-
-
-def _worker_main(argv: Sequence[str]) -> int:
-    """python -m sketchd.bench --worker KEY WxH FRAMES: one candidate's times as JSON."""
-    _, key, size, frames = argv
-    (w, h), n = parse_sizes(size)[0], int(frames)
-    print(json.dumps([round(t, 4) for t in measure(key, w, h, n)]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_worker_main(sys.argv[1:]))

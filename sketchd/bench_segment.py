@@ -11,30 +11,27 @@ Each preset is fed what the live loop gives it: gray for pencil (its chain only 
 luma, so the camera frame is decoded to gray), BGR for the portrait presets (the model takes
 colour). Pencil on BGR is timed too, for the cost of the chain alone on the same frame.
 
-As in ``sketchd.bench``, each candidate runs in a process of its own, in a worker thread with
-the daemon's allocator settings, and the candidates take turns (ROUNDS rounds, each in
-another order), so a busy machine slows them alike: read the ratios, not the milliseconds.
+As in ``sketchd.bench``, each candidate runs in a process of its own (bench_worker.py), in a
+worker thread with the daemon's allocator settings, and the candidates take turns (ROUNDS
+rounds, each in another order), so a busy machine slows them alike: read the ratios, not the
+milliseconds.
 """
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from sketchd.bench import photo_dir
+from sketchd import bench_worker
+from sketchd.bench_inputs import INSTALL, default_config, photo_dir
+from sketchd.errors import SketchdError
 
 ROUNDS = 3
 SIZES = ((1920, 1080),)  # where the cost matters most: the largest frames a webcam sends
-WARM = 3  # frames a worker runs before it starts counting
 NOISE = 3.0  # the sensor noise of the test stream, sigma in gray levels
 # (key, preset, input): what is timed
 CANDIDATES = (
@@ -91,9 +88,7 @@ def stream(w: int, h: int, n: int = 8) -> list[np.ndarray]:
     """``n`` BGR frames of the astronaut at w x h, each with its own (seeded) sensor noise."""
     img = cv2.imread(str(photo_dir() / "astronaut.png"), cv2.IMREAD_COLOR)
     if img is None:
-        raise RuntimeError(
-            "the benchmark uses scikit-image's astronaut.png: pip install scikit-image"
-        )
+        raise SketchdError(f"the benchmark uses scikit-image's astronaut.png: {INSTALL}")
     base = cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
     rng = np.random.default_rng(15)
     return [
@@ -104,50 +99,24 @@ def stream(w: int, h: int, n: int = 8) -> list[np.ndarray]:
 
 def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     """Milliseconds per frame of candidate ``key``: one chain (one stream) run over
-    ``frames`` frames after WARM, in a worker thread with the daemon's allocator settings."""
-    from sketchd.bench import _presets
+    ``frames`` frames after bench_worker.WARM, in a worker thread with the daemon's allocator
+    settings."""
     from sketchd.filters.registry import compose
     from sketchd.platform import tune_memory
 
     cv2.setNumThreads(1)
     tune_memory()
     _, preset, kind = next(c for c in CANDIDATES if c[0] == key)
-    chain = compose(_presets()[preset].steps)
+    chain = compose(default_config().presets[preset].steps)
     inputs = stream(w, h)
     if kind == "gray":
         inputs = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in inputs]
-    times: list[float] = []
-    failed: list[BaseException] = []
-
-    def loop() -> None:
-        try:
-            clock = time.perf_counter
-            for i in range(WARM + frames):
-                x = inputs[i % len(inputs)]
-                t0 = clock()
-                chain(x)
-                if i >= WARM:
-                    times.append((clock() - t0) * 1e3)
-        except BaseException as e:  # handed to the caller's thread
-            failed.append(e)
-
-    worker = threading.Thread(target=loop, name="bench-worker")
-    worker.start()
-    worker.join()
-    if failed:
-        raise failed[0]
-    return times
+    return bench_worker.timed(chain, inputs, frames)
 
 
 def _spawn(key: str, w: int, h: int, frames: int) -> list[float]:
     """``measure`` in a fresh Python process."""
-    cmd = [sys.executable, "-m", "sketchd.bench_segment", "--worker", key, f"{w}x{h}"]
-    done = subprocess.run(
-        [*cmd, str(frames)], capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark worker {key} at {w}x{h} failed:\n{done.stderr}")
-    return json.loads(done.stdout)
+    return bench_worker.spawn("sketchd.bench_segment", key, w, h, frames)
 
 
 def run(
@@ -158,6 +127,7 @@ def run(
     """Time every candidate at every size; ``frames`` per candidate and size over ``rounds``
     turns (rounded up to whole groups of 4 frames, so each turn sees its share of the
     model's frames)."""
+    photo_dir()  # no scikit-image: one line saying what to install, before any worker starts
     per_turn = max(4, -(-frames // rounds // 4) * 4)
     keys = [c[0] for c in CANDIDATES]
     report = Report(rounds=rounds)
@@ -175,17 +145,3 @@ def run(
                 Row(f"{w}x{h}", preset, kind, statistics.median(t), statistics.mean(t), len(t))
             )
     return report
-
-
-def _worker_main(argv: Sequence[str]) -> int:
-    """python -m sketchd.bench_segment --worker KEY WxH FRAMES: one candidate's times."""
-    from sketchd.bench import parse_sizes
-
-    _, key, size, frames = argv
-    (w, h), n = parse_sizes(size)[0], int(frames)
-    print(json.dumps([round(t, 4) for t in measure(key, w, h, n)]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_worker_main(sys.argv[1:]))

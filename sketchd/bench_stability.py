@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from sketchd.bench_inputs import photo_dir
 from sketchd.filters.chain import Chain
 from sketchd.stability import (
     LIGHTS,
@@ -227,6 +228,7 @@ class Report:
 def run(size: tuple[int, int] = (1920, 1080), frames: int = 60, quick: bool = False) -> Report:
     """Everything: the still table (every default preset, before and after, and the classic
     sketch), what moves, and the cost at ``size``. ``quick``: the pencil preset only, few frames."""
+    photo_dir()  # no scikit-image: one line saying what to install (its photographs, its SSIM)
     presets = default_presets()
     if quick:
         presets = {"pencil": presets["pencil"]}

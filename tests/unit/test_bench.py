@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sketchd import bench
+from sketchd import bench, bench_daemon, bench_inputs
 from sketchd.config import loader, schema
 
 PRESETS = sorted(schema.validate(loader.defaults_data())[0].presets)
@@ -41,16 +41,16 @@ def test_numbers_are_positive_and_the_table_shows_them(report):
 
 def test_fidelity_rows_cover_every_photograph(report):
     photos = {name for name, *_ in report.fidelity}
-    assert len(photos) == len(bench.PHOTOS)
+    assert len(photos) == len(bench_inputs.PHOTOS)
     assert all(0 < ssim <= 1 and mad >= 0 for _, _, ssim, mad in report.fidelity)
 
 
 def test_sizes_are_parsed_with_a_clear_error():
-    assert bench.parse_sizes("640x480,1920x1080") == [(640, 480), (1920, 1080)]
+    assert bench_inputs.parse_sizes("640x480,1920x1080") == [(640, 480), (1920, 1080)]
     with pytest.raises(ValueError, match="must look like"):
-        bench.parse_sizes("640by480")
+        bench_inputs.parse_sizes("640by480")
     with pytest.raises(ValueError, match="even"):
-        bench.parse_sizes("641x480")
+        bench_inputs.parse_sizes("641x480")
 
 
 def test_cli_quick(capsys):
@@ -64,7 +64,7 @@ def test_cli_quick(capsys):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_the_daemon_part_times_a_real_start_and_measures_it():
-    report = bench.daemon(sizes=[(320, 240)], runs=2, settle=0.5)
+    report = bench_daemon.run(sizes=[(320, 240)], runs=2, settle=0.5)
     (row,) = report.rows
     assert 0 < row.first_frame_s <= row.first_live_s < 30, row
     assert row.runs == 2 and row.cpu_percent >= 0
@@ -77,7 +77,7 @@ def test_the_daemon_part_times_a_real_start_and_measures_it():
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_a_daemon_that_cannot_start_is_reported_with_its_log(tmp_path):
     with pytest.raises(RuntimeError, match="showed no live frame") as err:
-        bench._start_once(
+        bench_daemon._start_once(
             [sys.executable, "-m", "sketchd", "run", "--no-tray", "--camera", "/nonexistent"],
             dict(os.environ),
             settle=0.1,
@@ -112,3 +112,21 @@ def test_a_worker_process_measures_one_candidate():
     assert len(times) == 4 and all(t > 0 for t in times)
     with pytest.raises(RuntimeError, match="worker preset/nope at 160x120 failed"):
         bench._spawn("preset/nope", 160, 120, 2)
+
+
+@pytest.mark.parametrize("part", ["all", "frames", "segment", "stability"])
+def test_without_scikit_image_the_bench_says_what_to_install(monkeypatch, capsys, part):
+    """Installed without the test extra: one line naming the pip command, exit 1, and no
+    worker started (the check comes first)."""
+    from sketchd import bench_worker
+    from sketchd.cli import main
+
+    monkeypatch.setitem(sys.modules, "skimage", None)  # `import skimage` fails, as uninstalled
+    monkeypatch.setattr(bench_worker, "spawn", lambda *a: pytest.fail("a worker started"))
+    assert main(["bench", "--quick", "--part", part, "--sizes", "160x120"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "sketchd: error: the benchmark uses scikit-image's sample photographs: "
+        "pip install 'sketchd[test]'\n"
+    )

@@ -1,0 +1,3 @@
+from sketchd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""``bench``: which parts of the benchmark run, at which sizes and how many frames."""
+
+from __future__ import annotations
+
+from sketchd.cli.registry import command
+
+
+@command("bench", "time every preset against the classic sketch, and the daemon's start-up")
+def _bench_args(p):
+    p.add_argument("--quick", action="store_true", help="a few frames: proves it runs (CI)")
+    p.add_argument("--sizes", help="frame sizes, e.g. 640x480,1920x1080 (default: 480p-1080p)")
+    p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
+    p.add_argument(
+        "--part",
+        choices=("all", "frames", "segment", "stability", "daemon"),
+        default="all",
+        help="frames: filters and the per-frame path against the classic sketch; daemon: "
+        "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
+        "capture's standby CPU and reader-to-live time; segment: the portrait presets "
+        "beside pencil over a stream (1080p unless --sizes), mean and median; stability: "
+        "each preset's shimmer in a still, noisy scene before and after stabilize, what "
+        "moves, and its cost (1080p unless --sizes); default all",
+    )
+
+
+@_bench_args.handler
+def _bench(args) -> int:
+    from sketchd import bench, bench_daemon, bench_inputs
+    from sketchd.errors import UsageError
+
+    try:
+        sizes = bench_inputs.parse_sizes(args.sizes) if args.sizes else bench.SIZES
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.part in ("all", "frames"):
+        frames = args.frames or (6 if args.quick else 200)
+        rounds = 1 if args.quick else bench.ROUNDS
+        print(bench.run(sizes, frames, fidelity=not args.quick, rounds=rounds).markdown())
+    if args.part in ("all", "segment"):
+        from sketchd import bench_segment
+
+        seg_sizes = sizes if args.sizes else bench_segment.SIZES
+        seg_frames = args.frames or (8 if args.quick else 240)
+        seg_rounds = 1 if args.quick else bench_segment.ROUNDS
+        segment = bench_segment.run(seg_sizes, seg_frames, seg_rounds)
+        print()
+        print(segment.markdown())
+    if args.part in ("all", "stability"):
+        from sketchd import bench_stability
+
+        size = sizes[-1] if args.sizes else (1920, 1080)
+        stability = bench_stability.run(size, args.frames or 60, quick=args.quick)
+        print()
+        print(stability.markdown())
+    if args.part in ("all", "daemon"):
+        daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
+        if args.quick:
+            report = bench_daemon.run(sizes=daemon_sizes[:1], runs=1, settle=1.0)
+        else:
+            report = bench_daemon.run(sizes=daemon_sizes)
+        print()
+        print(report.markdown())
+        from sketchd import bench_demand
+
+        w, h = daemon_sizes[-1]
+        on_demand = bench_demand.run(
+            w, h, seconds=2.0 if args.quick else 10.0, arrivals=1 if args.quick else 5
+        )
+        print()
+        print(on_demand.markdown())
+    return 0
