@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 
 from sketchd.errors import OutputError
-from sketchd.platform import is_linux
+from sketchd.platform import guide_for_os, is_linux
 
 CARD_LABEL = "Sketch Camera"
 
@@ -95,9 +94,7 @@ def install_hint() -> str:
         return linux_v4l2.INSTALL_HINT
     return (
         "install OBS Studio (version 26 or later) and start its Virtual Camera once; "
-        "sketchd then publishes through it (see packaging/"
-        + ("macos" if sys.platform == "darwin" else "windows")
-        + "/README.md)"
+        f"sketchd then publishes through it (see {guide_for_os()})"
     )
 
 

@@ -17,15 +17,15 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sketchd.platform import current, guide_for_os, is_linux
+from sketchd.platform.linux_desktop import NO_DISPLAY, NO_SESSION_BUS
 
 if TYPE_CHECKING:
     from sketchd.config.schema import Config
 
 log = logging.getLogger(__name__)
-
-APPINDICATOR_PKG = "gir1.2-ayatanaappindicator3-0.1"
 
 
 def __getattr__(name: str) -> str:
@@ -57,7 +57,7 @@ def run_checks(
     platform: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> list[Check]:
-    platform = sys.platform if platform is None else platform
+    platform = current() if platform is None else platform
     env = os.environ if env is None else env
     config_check, cfg = _config(config_path)
     if camera is not None:
@@ -65,7 +65,7 @@ def run_checks(
     if output is not None:
         cfg = replace(cfg, output=replace(cfg.output, device=output))
     checks = [config_check, _camera(cfg, timeout)]
-    if platform.startswith("linux"):
+    if is_linux(platform):
         from sketchd import doctor_v4l2
 
         checks += doctor_v4l2.checks(cfg.output.devices)
@@ -156,10 +156,9 @@ def _camera(cfg: Config, timeout: float) -> Check:
 
 
 def _pyvirtualcam(cfg: Config, platform: str) -> Check:
-    guide = "packaging/" + ("macos" if platform == "darwin" else "windows") + "/README.md"
     fix = (
         "install OBS Studio 26 or later (https://obsproject.com), click 'Start Virtual Camera' "
-        f"once, then quit OBS; see {guide}"
+        f"once, then quit OBS; see {guide_for_os(platform)}"
     )
     try:
         import pyvirtualcam
@@ -175,15 +174,16 @@ def _pyvirtualcam(cfg: Config, platform: str) -> Check:
 
 # ---------------------------------------------------------------- tray
 
-# run in a child process: importing gi and probing typelibs must not touch this process
+# run in a child process: importing gi and probing typelibs must not touch this process.
+# argv[1]: the (namespace, version) pairs to try, as JSON
 _TYPELIB_PROBE = """
 import json, sys
-out = {}
 try:
     import gi
 except ImportError:
     print(json.dumps(None)); sys.exit()
-for ns, v in (("Gtk", "3.0"), ("AyatanaAppIndicator3", "0.1"), ("AppIndicator3", "0.1")):
+out = {}
+for ns, v in json.loads(sys.argv[1]):
     try:
         gi.require_version(ns, v); out[ns] = True
     except (ValueError, ImportError):
@@ -193,10 +193,12 @@ print(json.dumps(out))
 
 
 def _typelibs() -> dict[str, bool] | None:
-    """Which GObject typelibs load (None: no PyGObject)."""
+    """Which of the tray's GObject typelibs load (None: no PyGObject)."""
+    from sketchd.tray import TYPELIBS
+
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _TYPELIB_PROBE],
+            [sys.executable, "-c", _TYPELIB_PROBE, json.dumps(TYPELIBS)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -207,39 +209,53 @@ def _typelibs() -> dict[str, bool] | None:
         return None
 
 
+_NO_SESSION_FIX = {
+    NO_DISPLAY: "run sketchd from a desktop session (or `sketchd autostart enable`)",
+    NO_SESSION_BUS: "run sketchd from a desktop session, or: dbus-run-session -- sketchd run",
+}
+
+
 def _tray(platform: str, env: Mapping[str, str]) -> Check:
+    """What the tray itself would choose here (sketchd.tray.choose_backend, with the typelibs
+    probed in a child process), and the fix when that is no icon or one GNOME/KDE never show."""
+    from sketchd import tray
+
     def no(summary: str, fix: str = "") -> Check:
         return Check("tray", False, summary, fix, required=False)
 
     if importlib.util.find_spec("pystray") is None:
         return no("pystray is not installed", "pip install sketchd")
-    if platform in ("win32", "darwin"):
-        return Check("tray", True, "pystray is installed", required=False)
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+    probed: list[dict[str, bool] | None] = []
+
+    def has_typelib(namespace: str, version: str) -> bool:
+        if not probed:  # once, and only once the tray asks (no session: never)
+            probed.append(_typelibs())
+        libs = probed[0]
+        return bool(libs and libs.get(namespace))
+
+    backend, why = tray.choose_backend(env, platform, has_typelib)
+    if backend == "appindicator":
+        return Check("tray", True, "AppIndicator backend (menu on click)", required=False)
+    if backend == "gtk":
+        if any(has_typelib(*lib) for lib in tray.APPINDICATORS):  # PYSTRAY_BACKEND=gtk
+            return no(
+                f"GTK status icon ({why}): GNOME/KDE panels show no icon for it",
+                "unset PYSTRAY_BACKEND (AppIndicator is installed)",
+            )
         return no(
-            "no display (DISPLAY and WAYLAND_DISPLAY are not set): sketchd runs without a tray",
-            "run sketchd from a desktop session (or `sketchd autostart enable`)",
+            "no AppIndicator: the GTK fallback shows no icon on GNOME/KDE panels",
+            f"sudo apt install {tray.APPINDICATOR_PKG}",
         )
-    run = env.get("XDG_RUNTIME_DIR")
-    if not env.get("DBUS_SESSION_BUS_ADDRESS") and not (run and Path(run, "bus").exists()):
-        return no(
-            "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)",
-            "run sketchd from a desktop session, or: dbus-run-session -- sketchd run",
-        )
-    libs = _typelibs()
-    if libs is None:
+    if backend is not None:  # Windows, macOS
+        return Check("tray", True, f"pystray is installed ({why})", required=False)
+    if why in _NO_SESSION_FIX:
+        return no(f"{why}: sketchd runs without a tray", _NO_SESSION_FIX[why])
+    if probed and probed[0] is None:
         return no(
             "PyGObject (gi) is not installed for this Python",
             "sudo apt install libgirepository1.0-dev libcairo2-dev && pip install 'sketchd[tray]'",
         )
-    if not libs.get("Gtk"):
-        return no("GTK 3 introspection data is missing", "sudo apt install gir1.2-gtk-3.0")
-    if libs.get("AyatanaAppIndicator3") or libs.get("AppIndicator3"):
-        return Check("tray", True, "AppIndicator backend (menu on click)", required=False)
-    return no(
-        "no AppIndicator: the GTK fallback shows no icon on GNOME/KDE panels",
-        f"sudo apt install {APPINDICATOR_PKG}",
-    )
+    return no("GTK 3 introspection data is missing", "sudo apt install gir1.2-gtk-3.0")
 
 
 # ---------------------------------------------------------------- autostart

@@ -1,25 +1,33 @@
 """The tray icon: a pure menu model (model.py), Pillow icons (icon.py) and the pystray adapter
 (backend.py), which is imported only when a tray is really wanted.
 
-``choose_backend`` picks pystray's backend in one place, without importing pystray:
-Linux → appindicator where its typelib is installed, else gtk; never xorg (no menu, and clicks
-never arrive). No display or no session bus → no tray, with the reason; sketchd runs headless.
+``choose_backend`` picks pystray's backend in one place, without importing pystray (and
+`sketchd doctor` asks it too): Windows and macOS → their own (platform/desktop.py); Linux →
+appindicator where its typelib is installed, else gtk; never xorg (no menu, and clicks never
+arrive). No desktop session (platform/linux_desktop.py: no display or no session bus) → no tray,
+with the reason; sketchd runs headless.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
+
+from sketchd.platform.desktop import native_tray
+from sketchd.platform.linux_desktop import session_problem
 
 log = logging.getLogger(__name__)
 
+APPINDICATOR_PKG = "gir1.2-ayatanaappindicator3-0.1"  # Debian/Ubuntu
 INSTALL_HINT = (
     "install the tray's packages: pip install 'sketchd[tray]' and "
-    "apt install gir1.2-ayatanaappindicator3-0.1 (or your distribution's equivalent)"
+    f"apt install {APPINDICATOR_PKG} (or your distribution's equivalent)"
 )
+# the GObject typelibs choose_backend asks ``has_typelib`` about: (namespace, version)
+GTK = ("Gtk", "3.0")
+APPINDICATORS = (("AyatanaAppIndicator3", "0.1"), ("AppIndicator3", "0.1"))
+TYPELIBS = (GTK, *APPINDICATORS)
 
 
 def _has_typelib(namespace: str, version: str) -> bool:
@@ -32,30 +40,21 @@ def _has_typelib(namespace: str, version: str) -> bool:
     return True
 
 
-def _session_bus(env: Mapping[str, str]) -> bool:
-    if env.get("DBUS_SESSION_BUS_ADDRESS"):
-        return True
-    run = env.get("XDG_RUNTIME_DIR")
-    if not run:
-        return False
-    return Path(run, "bus").exists()
-
-
 def choose_backend(
     env: Mapping[str, str] = os.environ,
-    platform: str = sys.platform,
+    platform: str | None = None,
     has_typelib: Callable[[str, str], bool] = _has_typelib,
 ) -> tuple[str | None, str]:
-    """(pystray backend, why) — backend None means: no tray here, ``why`` says why."""
-    if platform == "win32":
-        return "win32", "Windows notification area"
-    if platform == "darwin":
-        return "darwin", "macOS menu bar"
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        return None, "no display (DISPLAY and WAYLAND_DISPLAY are not set)"
-    if not _session_bus(env):
-        return None, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
-    if not has_typelib("Gtk", "3.0"):
+    """(pystray backend, why) — backend None means: no tray here, ``why`` says why (for no
+    desktop session: platform/linux_desktop's NO_DISPLAY or NO_SESSION_BUS, as they are).
+    ``platform`` (as sketchd.platform.current() names an OS) defaults to this one."""
+    native = native_tray(platform)
+    if native is not None:
+        return native
+    problem = session_problem(env)
+    if problem is not None:
+        return None, problem
+    if not has_typelib(*GTK):
         return None, f"GTK 3 for Python (PyGObject) is missing; {INSTALL_HINT}"
     wanted = env.get("PYSTRAY_BACKEND")
     if wanted == "xorg":
@@ -67,8 +66,8 @@ def choose_backend(
     return "gtk", "GTK status icon (no AppIndicator typelib; " + INSTALL_HINT + ")"
 
 
-def _appindicator(has_typelib) -> bool:
-    return has_typelib("AyatanaAppIndicator3", "0.1") or has_typelib("AppIndicator3", "0.1")
+def _appindicator(has_typelib: Callable[[str, str], bool]) -> bool:
+    return any(has_typelib(*lib) for lib in APPINDICATORS)
 
 
 def start(controller):

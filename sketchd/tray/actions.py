@@ -1,49 +1,28 @@
 """What tray items do that is not the controller's: open a window, a file, start at login.
 
-Each returns a short message for the user (shown as a notification), or None.
+Each returns a short message for the user (shown as a notification), or None. How a file is
+opened and a program started on each OS: platform/desktop.py.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from sketchd import paths
-from sketchd.errors import SketchdError
+from sketchd.platform import autostart as autostart_module
+from sketchd.platform import desktop
 
 log = logging.getLogger(__name__)
 
 
-def _spawn(argv: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl-C or SIGTERM to the daemon's group leaves it alone
-    )
-
-
-def open_with_desktop(path: Path) -> None:
-    """Open ``path`` in the user's default application (chosen per OS in one place)."""
-    try:
-        if sys.platform == "win32":
-            os.startfile(path)  # type: ignore[attr-defined]
-        elif sys.platform == "darwin":
-            _spawn(["open", str(path)])
-        else:
-            _spawn(["xdg-open", str(path)])
-    except OSError as e:
-        raise SketchdError(f"cannot open {path}: {e.strerror or e}") from None
-
-
 class Actions:
-    def __init__(self, controller, autostart=None):
+    def __init__(self, controller, autostart=autostart_module):
+        """``autostart``: what turns start-at-login on and off (``is_enabled``, ``enable``,
+        ``disable``), sketchd.platform.autostart unless a test hands in another."""
         self.controller = controller
-        self.autostart = autostart if autostart is not None else load_autostart()
+        self.autostart = autostart
 
     # -- Preview window
     def preview(self) -> str | None:
@@ -61,7 +40,7 @@ class Actions:
         if self.controller.config_path:
             argv += ["--config", str(self.controller.config_path)]
         log.info("preview window: %s", " ".join(argv))
-        _spawn(argv)
+        desktop.spawn(argv)
         return None
 
     # -- Open config file
@@ -76,42 +55,19 @@ class Actions:
             file.write_bytes(paths.default_config_file().read_bytes())
             log.info("config: wrote the default config to %s", file)
             created = True
-        open_with_desktop(file)
+        desktop.open_with_default_app(file)
         return f"Created {file} with the defaults" if created else None
 
     # -- Start at login
     def autostart_enabled(self) -> bool | None:
-        """On/off, or None when start-at-login is not available. May run a command (systemctl):
-        call it on start and after a change, not on every redraw."""
-        if self.autostart is None:
-            return None
+        """On/off, or None when it cannot be told (the item is then shown disabled). May run a
+        command (systemctl): call it on start and after a change, not on every redraw."""
         try:
-            if callable(getattr(self.autostart, "is_enabled", None)):
-                return bool(self.autostart.is_enabled())
-            st = self.autostart.status()
-        except Exception as e:
+            return bool(self.autostart.is_enabled())
+        except Exception as e:  # a broken unit file, systemctl missing or hanging …
             log.warning("autostart: cannot tell whether sketchd starts at login: %s", e)
             return None
-        if isinstance(st, bool):
-            return st
-        if isinstance(st, list | tuple):
-            return any(getattr(s, "enabled", False) for s in st)
-        return bool(getattr(st, "enabled", False))
 
     def set_autostart(self, on: bool) -> str | None:
-        if self.autostart is None:
-            return "Start at login is not available in this build"
         (self.autostart.enable if on else self.autostart.disable)()
         return "sketchd will start at login" if on else "sketchd will no longer start at login"
-
-
-def load_autostart():
-    """The autostart module (sketchd/platform/autostart) if this build has it, else None."""
-    try:
-        from sketchd.platform import autostart
-    except ImportError:
-        return None
-    if not all(callable(getattr(autostart, f, None)) for f in ("enable", "disable", "status")):
-        log.info("autostart: sketchd.platform.autostart lacks enable/disable/status; not wired")
-        return None
-    return autostart

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from sketchd.errors import ConfigError, SketchdError
+from sketchd.platform.desktop import tray_loop_on_main_thread
 from sketchd.tray import icon as icons
 from sketchd.tray import model
 from sketchd.tray.actions import Actions
@@ -52,7 +53,7 @@ class Tray:
     @property
     def main_thread(self) -> bool:
         """macOS: AppKit's loop must run on the main thread (see ``run_in_main_thread``)."""
-        return self.backend == "darwin"
+        return tray_loop_on_main_thread(self.backend)
 
     def start(self, timeout: float = 10.0) -> bool:
         """Show the icon from the tray thread. False (logged) when this desktop cannot."""

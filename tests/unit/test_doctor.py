@@ -144,6 +144,18 @@ def test_a_missing_camera_says_how_to_pick_one(fake_sys):
             True,
             "AppIndicator",
         ),
+        (
+            {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"},
+            {"Gtk": False, "AyatanaAppIndicator3": False, "AppIndicator3": False},
+            False,
+            "sudo apt install gir1.2-gtk-3.0",
+        ),
+        (  # what the tray would do: it honours PYSTRAY_BACKEND=gtk
+            {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x", "PYSTRAY_BACKEND": "gtk"},
+            {"Gtk": True, "AyatanaAppIndicator3": False, "AppIndicator3": True},
+            False,
+            "unset PYSTRAY_BACKEND",
+        ),
     ],
 )
 def test_tray_check_never_fails_run(monkeypatch, env, libs, ok, text):
@@ -151,6 +163,58 @@ def test_tray_check_never_fails_run(monkeypatch, env, libs, ok, text):
     c = doctor._tray("linux", env)
     assert c.ok is ok and not c.required
     assert text in c.summary + c.fix
+
+
+@pytest.mark.parametrize(
+    ("env", "probes", "ok"),
+    [
+        ({}, 0, False),  # no session: the tray would not look at typelibs, nor does doctor
+        ({"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"}, 1, True),
+    ],
+)
+def test_the_tray_check_probes_the_typelibs_once_and_only_when_the_tray_would(
+    monkeypatch, env, probes, ok
+):
+    calls = []
+
+    def typelibs():
+        calls.append(1)
+        return {"Gtk": True, "AyatanaAppIndicator3": False, "AppIndicator3": True}
+
+    monkeypatch.setattr(doctor, "_typelibs", typelibs)
+    assert doctor._tray("linux", env).ok is ok
+    assert len(calls) == probes
+
+
+def test_the_tray_check_finds_the_bus_by_its_socket_as_the_tray_does(monkeypatch, tmp_path):
+    from sketchd.tray import choose_backend
+
+    libs = {"Gtk": True, "AyatanaAppIndicator3": True, "AppIndicator3": False}
+    monkeypatch.setattr(doctor, "_typelibs", lambda: libs)
+    env = {"DISPLAY": ":0", "XDG_RUNTIME_DIR": str(tmp_path)}
+    assert "no D-Bus session bus" in doctor._tray("linux", env).summary
+    assert choose_backend(env, "linux", lambda ns, v: libs[ns])[0] is None
+    (tmp_path / "bus").touch()
+    assert doctor._tray("linux", env).ok
+    assert choose_backend(env, "linux", lambda ns, v: libs[ns])[0] == "appindicator"
+
+
+@pytest.mark.parametrize(("platform", "where"), [("darwin", "macOS"), ("win32", "Windows")])
+def test_on_macos_and_windows_the_tray_needs_only_pystray(platform, where):
+    c = doctor._tray(platform, {})
+    assert c.ok and where in c.summary
+
+
+def test_the_typelib_probe_answers_for_the_tray_s_typelibs():
+    import importlib.util
+
+    from sketchd.tray import TYPELIBS
+
+    libs = doctor._typelibs()
+    if importlib.util.find_spec("gi") is None:
+        assert libs is None
+    else:
+        assert libs is not None and set(libs) == {ns for ns, _ in TYPELIBS}
 
 
 def test_the_tray_probe_does_not_import_pystray_or_gi_here():

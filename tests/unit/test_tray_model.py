@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from sketchd.errors import SketchdError
 from sketchd.tray import choose_backend, icon, model
 
 PRESETS = ("pencil", "colour_pencil", "cartoon")
@@ -297,6 +296,14 @@ def test_the_bus_may_be_found_by_its_socket(tmp_path):
     assert choose_backend(env, "linux", typelibs("Gtk"))[0] == "gtk"
 
 
+@pytest.mark.parametrize(("platform", "backend"), [("win32", "win32"), ("darwin", "darwin")])
+def test_the_platform_defaults_to_this_os(monkeypatch, platform, backend):
+    monkeypatch.setattr(sys, "platform", platform)
+    assert choose_backend({}, has_typelib=typelibs())[0] == backend
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert choose_backend({}, has_typelib=typelibs())[0] is None
+
+
 def test_pystray_is_not_imported_without_a_tray():
     # pystray picks its backend at import and its xorg backend connects to X there
     code = (
@@ -313,45 +320,14 @@ def test_pystray_is_not_imported_without_a_tray():
     assert "running headless" in r.stderr and "no display" in r.stderr
 
 
-def test_actions_without_autostart_show_the_item_disabled(monkeypatch):
-    from sketchd.tray import actions
-
-    monkeypatch.setattr(actions, "load_autostart", lambda: None)
-    a = actions.Actions(FakeController())
-    assert a.autostart_enabled() is None
-    assert "not available" in a.set_autostart(True)
-
-
-def test_open_config_creates_the_file_from_the_defaults(home, monkeypatch):
-    from sketchd import paths
-    from sketchd.tray import actions
-
-    opened = []
-    monkeypatch.setattr(actions, "open_with_desktop", opened.append)
-    c = FakeController()
-    c.config_path = None
-    a = actions.Actions(c, autostart=False)
-    assert "Created" in a.open_config()
-    assert paths.config_file().read_bytes() == paths.default_config_file().read_bytes()
-    assert opened == [paths.config_file()]
-    assert a.open_config() is None  # exists now: opened, not rewritten
-
-
-def test_open_with_desktop_reports_a_missing_opener(monkeypatch):
-    from sketchd.tray import actions
-
-    def fail(argv):
-        raise FileNotFoundError(2, "No such file or directory")
-
-    monkeypatch.setattr(actions, "_spawn", fail)
-    monkeypatch.setattr(actions.sys, "platform", "linux")
-    with pytest.raises(SketchdError, match="cannot open"):
-        actions.open_with_desktop(__import__("pathlib").Path("/x.yaml"))
-
-
 class FakeAutostart:
-    def __init__(self, shape):
-        self.on, self.shape = False, shape
+    def __init__(self, fail: Exception | None = None):
+        self.on, self.fail = False, fail
+
+    def is_enabled(self):
+        if self.fail is not None:
+            raise self.fail
+        return self.on
 
     def enable(self):
         self.on = True
@@ -359,35 +335,53 @@ class FakeAutostart:
     def disable(self):
         self.on = False
 
-    def status(self):
-        from types import SimpleNamespace
 
-        st = SimpleNamespace(enabled=self.on)
-        return {"bool": self.on, "one": st, "list": [SimpleNamespace(enabled=False), st]}[
-            self.shape
-        ]
-
-
-@pytest.mark.parametrize("shape", ["bool", "one", "list"])
-def test_start_at_login_goes_to_the_autostart_module(shape):
+def test_start_at_login_that_cannot_be_told_shows_the_item_disabled():
+    from sketchd.platform.autostart import AutostartError
     from sketchd.tray.actions import Actions
 
-    auto = FakeAutostart(shape)
+    a = Actions(FakeController(), autostart=FakeAutostart(AutostartError("systemctl hangs")))
+    assert a.autostart_enabled() is None
+    item = {i.id: i for i in model.items(view(autostart=a.autostart_enabled()))}["autostart"]
+    assert not item.enabled
+
+
+def test_open_config_creates_the_file_from_the_defaults(home, monkeypatch):
+    from sketchd import paths
+    from sketchd.platform import desktop
+    from sketchd.tray import actions
+
+    opened = []
+    monkeypatch.setattr(desktop, "open_with_default_app", opened.append)
+    c = FakeController()
+    c.config_path = None
+    a = actions.Actions(c, autostart=FakeAutostart())
+    assert "Created" in a.open_config()
+    assert paths.config_file().read_bytes() == paths.default_config_file().read_bytes()
+    assert opened == [paths.config_file()]
+    assert a.open_config() is None  # exists now: opened, not rewritten
+
+
+def test_start_at_login_goes_to_the_autostart_module():
+    from sketchd.tray.actions import Actions
+
+    auto = FakeAutostart()
     a = Actions(FakeController(), autostart=auto)
     assert a.autostart_enabled() is False
     assert a.set_autostart(True) == "sketchd will start at login"
-    assert a.autostart_enabled() is True
-    a.set_autostart(False)
-    assert a.autostart_enabled() is False
+    assert auto.on and a.autostart_enabled() is True
+    assert a.set_autostart(False) == "sketchd will no longer start at login"
+    assert not auto.on and a.autostart_enabled() is False
 
 
-def test_the_real_autostart_module_is_wired_when_present():
-    from sketchd.tray.actions import load_autostart
+def test_the_real_autostart_module_is_the_default():
+    from sketchd.platform import autostart
+    from sketchd.tray.actions import Actions
 
-    auto = load_autostart()
-    if auto is None:
-        pytest.skip("this build has no sketchd.platform.autostart")
-    assert callable(auto.enable) and callable(auto.disable)
+    a = Actions(FakeController())
+    assert a.autostart is autostart
+    assert callable(a.autostart.is_enabled)
+    assert callable(a.autostart.enable) and callable(a.autostart.disable)
 
 
 def test_on_macos_the_tray_loop_runs_on_the_callers_thread_until_stop(monkeypatch):
