@@ -82,12 +82,21 @@ def _fingerprint(path: Path) -> tuple[int, int, bytes] | None:
 
 
 class Watcher:
-    """Calls ``on_change()`` (in its own thread) each time the file's content changes."""
+    """Calls ``on_change()`` (in its own thread) each time the file's content changes.
 
-    def __init__(self, path: Path, on_change: Callable[[], object], poll: float = POLL):
+    The thread takes one look, :meth:`poll_once`, every ``poll`` s; an edit is applied once its
+    bytes held still for ``settle`` s. Tests call ``poll_once`` themselves (no thread)."""
+
+    def __init__(
+        self,
+        path: Path,
+        on_change: Callable[[], object],
+        poll: float = POLL,
+        settle: float = SETTLE,
+    ):
         self.path = Path(path)
         self.on_change = on_change
-        self.poll = poll
+        self.poll, self.settle = poll, settle
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sketchd-reload", daemon=True)
         self._seen = _fingerprint(self.path)
@@ -99,26 +108,32 @@ class Watcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll):
-            now = _fingerprint(self.path)
-            if now is None or now == self._seen:
-                continue  # missing (an editor between delete and write) or unchanged
-            if self._seen is not None and now[2] == self._seen[2]:
-                self._seen = now  # touched, same bytes
-                continue
-            # the bytes changed: wait until they stop changing, then apply once
-            while not self._stop.wait(SETTLE):
-                later = _fingerprint(self.path)
-                if later == now or later is None:
-                    break
-                now = later
-            self._seen = now
-            log.info("config: %s changed; reloading", self.path)
-            try:
-                self.on_change()
-            except ConfigError:
-                pass  # reported by the reload itself; the running config stays
-            except Exception:
-                log.exception("config: reload failed; the running config stays")
+            self.poll_once()
+
+    def poll_once(self) -> bool:
+        """One look at the file. True when its content changed: ``on_change`` was called
+        (an error it raises is logged, never raised: the running config stays)."""
+        now = _fingerprint(self.path)
+        if now is None or now == self._seen:
+            return False  # missing (an editor between delete and write) or unchanged
+        if self._seen is not None and now[2] == self._seen[2]:
+            self._seen = now  # touched, same bytes
+            return False
+        # the bytes changed: wait until they stop changing, then apply once
+        while not self._stop.wait(self.settle):
+            later = _fingerprint(self.path)
+            if later == now or later is None:
+                break
+            now = later
+        self._seen = now
+        log.info("config: %s changed; reloading", self.path)
+        try:
+            self.on_change()
+        except ConfigError:
+            pass  # reported by the reload itself; the running config stays
+        except Exception:
+            log.exception("config: reload failed; the running config stays")
+        return True
 
     def stop(self) -> None:
         self._stop.set()

@@ -19,7 +19,7 @@ from sketchd.pipeline.demand import Readers
 from sketchd.sinks.convert import PAPER, Conversions
 
 if TYPE_CHECKING:
-    from sketchd.pipeline.engine import Pacer
+    from sketchd.pipeline.pacer import Pacer
     from sketchd.platform.linux_v4l2out import StreamingWriter
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class LoopbackCamera:
     backend = "v4l2 streaming"
 
     def __init__(self, writer: StreamingWriter, fps: int, holders=None):
-        from sketchd.pipeline.engine import Pacer
+        from sketchd.pipeline.pacer import Pacer
 
         self.device, self.native_fmt = writer.device, writer.format.name
         self._writer = writer
@@ -161,7 +161,9 @@ def loopback_failure(device: str, error: OSError) -> str:
 class VirtualCameraSink:
     """Publishes frames to the virtual camera. Also the loop's pacer (sleep_until_next_frame).
 
-    ``opener`` opens the device (``open_camera``; tests pass a fake)."""
+    ``opener`` opens the device (``open_camera``; tests pass a fake). While the device is
+    closed, a Pacer at ``fps`` made by ``idle_pacer(fps)`` paces the loop (tests pass one with
+    a fake clock)."""
 
     # after a write fails: close, then reopen after these waits (the last one repeats)
     BACKOFF = (0.5, 1.0, 2.0, 5.0)
@@ -177,6 +179,7 @@ class VirtualCameraSink:
         fmt: str = "I420",
         opener: Callable[..., Camera] = open_camera,
         conversions: Conversions | None = None,
+        idle_pacer: Callable[[int], Pacer] | None = None,
     ):
         self.width, self.height, self.fps = width, height, fps
         # "auto" is resolved at each open (the loopback labelled "Sketch Camera"), so a
@@ -191,6 +194,7 @@ class VirtualCameraSink:
         self._conversions = conversions or Conversions()
         self._clock = clock
         self._pacer: Pacer | None = None  # paces the loop while the device is closed
+        self._idle_pacer = idle_pacer
         self._failures = 0
         self._retry_at = 0.0
         self._lost_reason = ""
@@ -280,9 +284,9 @@ class VirtualCameraSink:
             self._cam.sleep_until_next_frame()
             return
         if self._pacer is None:
-            from sketchd.pipeline.engine import Pacer
+            from sketchd.pipeline.pacer import Pacer
 
-            self._pacer = Pacer(self.fps)
+            self._pacer = (self._idle_pacer or Pacer)(self.fps)
         self._pacer.sleep_until_next_frame()
 
     def close(self) -> None:

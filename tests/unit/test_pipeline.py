@@ -5,20 +5,23 @@ recording sink and a hand-driven clock. The real camera and virtual camera are i
 from __future__ import annotations
 
 import threading
-import time
 
 import cv2
 import numpy as np
 import pytest
 
 from sketchd import paths
-from sketchd.app import Daemon, settings_for
 from sketchd.config.loader import parse
+from sketchd.daemon import Daemon
 from sketchd.errors import CameraError, OutputError
 from sketchd.filters import build
-from sketchd.pipeline.engine import Capture, Pacer, Publisher, Stats, process
+from sketchd.pipeline.capture import Capture
+from sketchd.pipeline.engine import Publisher, process
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.pacer import Pacer
+from sketchd.pipeline.state import Stats
+from sketchd.presets import settings_for
 from sketchd.sinks.convert import BGRConverter, I420Converter
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
@@ -66,14 +69,33 @@ def test_mailbox_keeps_only_the_newest_item():
     assert box.latest() == (4, 5)
 
 
+class WatchedCondition(threading.Condition):
+    """The mailbox's condition; ``waiting`` is set once a reader waits on it (the lock then
+    released), so the test wakes it for sure while it waits, not before."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()
+        return super().wait(timeout)
+
+
 def test_mailbox_wait_newer_wakes_on_put_and_on_close():
     box: Mailbox[str] = Mailbox()
-    threading.Timer(0.05, box.put, args=("x",)).start()
-    assert box.wait_newer(0, timeout=5) == ("x", 1)
-    t0 = time.monotonic()
-    threading.Timer(0.05, box.close).start()
-    assert box.wait_newer(1, timeout=5) == ("x", 1)
-    assert time.monotonic() - t0 < 2 and box.closed
+    box._cond = cond = WatchedCondition()
+    got: list[tuple[str | None, int]] = []
+    for version, wake in ((0, lambda: box.put("x")), (1, box.close)):
+        cond.waiting.clear()
+        reader = threading.Thread(target=lambda v=version: got.append(box.wait_newer(v, 60)))
+        reader.daemon = True
+        reader.start()
+        assert cond.waiting.wait(10), "the reader never waited"
+        wake()
+        reader.join(10)
+        assert not reader.is_alive(), "not woken: it would wait out its 60 s"
+    assert got == [("x", 1), ("x", 1)] and box.closed
 
 
 # -- decode and fit ------------------------------------------------------------------------
@@ -118,23 +140,23 @@ def test_mjpg_decodes_to_exactly_what_opencv_gives(monkeypatch):
     extra = np.concatenate([jpg[:-2], np.frombuffer(b"junk!", np.uint8), jpg[-2:]])
     with pytest.raises(ValueError):
         frames.simplejpeg.decode_jpeg(extra, "GRAY", strict=True)
-    monkeypatch.setattr(frames, "_refused", 0)
-    monkeypatch.setattr(frames, "_skip", 0)
+    jpeg = frames.JpegDecoder()  # the stream's own, as the publish loop holds one
     calls = []
     real = frames.simplejpeg.decode_jpeg
     monkeypatch.setattr(
         frames.simplejpeg, "decode_jpeg", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     bad = CameraFrame(extra, "MJPG", 640, 480, 2, 0.0)
-    for _ in range(frames.REFUSALS):
-        assert np.array_equal(decode(bad, gray=True), cv2.imdecode(jpg, cv2.IMREAD_GRAYSCALE))
-    assert len(calls) == frames.REFUSALS
+    for _ in range(jpeg.REFUSALS):
+        got = decode(bad, gray=True, jpeg=jpeg)
+        assert np.array_equal(got, cv2.imdecode(jpg, cv2.IMREAD_GRAYSCALE))
+    assert len(calls) == jpeg.REFUSALS
     # such a camera is left to OpenCV alone for a while, then simplejpeg is tried again
-    for _ in range(frames.SKIP):
-        decode(bad, gray=True)
-    assert len(calls) == frames.REFUSALS
-    decode(f, gray=True)
-    assert len(calls) == frames.REFUSALS + 1 and frames._refused == 0
+    for _ in range(jpeg.SKIP):
+        decode(bad, gray=True, jpeg=jpeg)
+    assert len(calls) == jpeg.REFUSALS
+    decode(f, gray=True, jpeg=jpeg)
+    assert len(calls) == jpeg.REFUSALS + 1 and jpeg.refused == 0
     # without simplejpeg (no wheel for the platform) OpenCV decodes alone
     monkeypatch.setattr(frames, "simplejpeg", None)
     assert np.array_equal(decode(f, gray=False), cv2.imdecode(jpg, cv2.IMREAD_COLOR))
@@ -353,12 +375,59 @@ def test_when_every_sink_fails_nothing_counts_as_published_and_fps_falls_to_zero
     assert p.stats.published == 1 and p.stats.fps == 0.0
 
 
+def test_swapping_sinks_between_ticks_keeps_the_loop_and_its_picture():
+    """An output change on reload: the old sinks go to ``replace`` (which closes them), the
+    new ones get the next frame at the new size, paced by what ``replace`` returns."""
+    clock = Clock()
+    old = RecordingSink()
+    p = publisher(clock=clock, sinks=[old])
+    p.mailbox.put(frame(photo(), 1, clock()))
+    p.tick()
+    assert old.last().shape[:2] == (H, W) and p.stats.camera == "live"
+    new = RecordingSink()
+    seen: list = []
+
+    def replace(sinks):
+        seen.append(list(sinks))
+        for s in sinks:
+            s.close()
+        return [new], new
+
+    p.swap_sinks(replace, 200, 100, 15)
+    assert seen == [[old]] and old.closed and p.sinks == [new] and p.pacer is new
+    p.tick()  # no new camera frame: the picture up before the swap, at the new size
+    assert new.last().shape[:2] == (100, 200) and p.stats.camera == "live"
+    assert old.count == 1  # nothing went to a closed sink
+    p.mailbox.put(frame(photo(), 2, clock()))
+    p.tick()
+    assert new.count == 2 and new.last().shape[:2] == (100, 200)
+    assert p.card("privacy").shape[:2] == (100, 200)  # the cards are drawn again
+
+
+def test_a_swap_that_fails_leaves_the_loop_running_to_no_sink():
+    clock = Clock()
+    old = RecordingSink()
+    p = publisher(clock=clock, sinks=[old])
+
+    def replace(sinks):
+        raise OutputError("/dev/video10 cannot take 200x100")
+
+    with pytest.raises(OutputError):
+        p.swap_sinks(replace, 200, 100, 30)
+    assert p.sinks == [] and isinstance(p.pacer, Pacer)
+    n = p.stats.published
+    p.tick()
+    assert p.stats.published == n + 1 and old.count == 0
+
+
 def test_gray_presets_take_the_y_plane_and_colour_presets_decode_colour(monkeypatch):
     calls = []
     import sketchd.pipeline.engine as engine
 
     real = engine.decode
-    monkeypatch.setattr(engine, "decode", lambda f, gray: calls.append(gray) or real(f, gray=gray))
+    monkeypatch.setattr(
+        engine, "decode", lambda f, gray, jpeg=None: calls.append(gray) or real(f, gray=gray)
+    )
     yuyv = np.dstack([np.full((4, 6), 90, np.uint8), np.full((4, 6), 128, np.uint8)])
     f = CameraFrame(yuyv, "YUYV", 6, 4, 1, 0.0)
     assert process(f, settings_for(CONFIG, "pencil")).shape == (4, 6)
@@ -387,13 +456,14 @@ def test_pacer_sleeps_to_a_steady_rate_and_resyncs_after_a_stall():
 
 
 class ScriptedSource:
-    """A camera that fails to open ``fail_opens`` times, then delivers ``reads`` frames and
-    fails, then delivers forever."""
+    """A camera that fails to open ``fail_opens`` times, then fails its ``reads``-th read, and
+    stops the capture (``stop``) with its ``stop_after``-th frame."""
 
     name = "scripted"
 
-    def __init__(self, fail_opens: int, reads: int):
+    def __init__(self, fail_opens: int, reads: int, stop: threading.Event, stop_after: int):
         self.fail_opens, self.reads = fail_opens, reads
+        self.stop, self.stop_after = stop, stop_after
         self.opens = self.closes = self.seq = 0
 
     def open(self) -> str:
@@ -403,32 +473,40 @@ class ScriptedSource:
         return "scripted 120x90"
 
     def read(self) -> CameraFrame:
-        time.sleep(0.002)
         self.seq += 1
         if self.seq == self.reads:
             raise CameraError("read failed")
-        return frame(photo(), self.seq, time.monotonic())
+        if self.seq == self.stop_after:
+            self.stop.set()
+        return frame(photo(), self.seq, float(self.seq))
 
     def close(self) -> None:
         self.closes += 1
 
 
+class Backoff(threading.Event):
+    """The capture's stop event: records each wait (the backoff between opens) and returns at
+    once, so Capture.run goes through its retries in the test's own thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return self.is_set()
+
+
 def test_capture_retries_with_backoff_and_reopens_after_a_read_failure():
-    src = ScriptedSource(fail_opens=2, reads=5)
-    box, stop, stats = Mailbox(), threading.Event(), Stats()
-    cap = Capture(src, box, stop, stats, backoff=(0.01, 0.02))
-    cap.start()
-    try:
-        deadline = time.monotonic() + 10
-        while box.latest()[1] < 20 and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        stop.set()
-        cap.join(2)
-    assert not cap.is_alive()
-    assert src.opens == 4  # two failures, the first session, the reopen after the read failure
-    assert box.latest()[1] >= 20 and box.latest()[0].seq > 5
-    assert src.closes >= 2 and stats.camera_desc == "scripted 120x90"
+    stop, box, stats = Backoff(), Mailbox(), Stats()
+    src = ScriptedSource(fail_opens=3, reads=5, stop=stop, stop_after=20)
+    Capture(src, box, stop, stats, backoff=(0.25, 0.5)).run()  # in this thread: no timing
+    assert stop.waits == [0.25, 0.5, 0.5]  # after each failed open; the last wait repeats
+    assert src.opens == 5  # 3 failures, the first session, the reopen after the read failure
+    got, version = box.latest()
+    assert got is not None and got.seq == 20 and version == 19  # all but the failed read
+    assert src.closes >= 2 and not stats.camera_open  # closed after the failure and at the end
+    assert stats.camera_desc == "scripted 120x90" and stats.camera_error == ""
 
 
 def jpeg(img: np.ndarray) -> np.ndarray:
@@ -525,31 +603,46 @@ def test_bgr_converter_expands_gray():
 # -- the daemon, end to end with the demo camera --------------------------------------------
 
 
-def test_daemon_publishes_the_demo_camera_and_stops_within_a_second():
+class Ticks:
+    """The loop's pacer in a test: says when a tick is over (the Stats updated), then lets
+    ``inner`` pace. ``wait_for`` waits on ticks, never on time."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.count = inner, 0
+        self._cond = threading.Condition()
+
+    def sleep_until_next_frame(self) -> None:
+        with self._cond:
+            self.count += 1
+            self._cond.notify_all()
+        self.inner.sleep_until_next_frame()
+
+    def wait_for(self, check, timeout: float = 10.0) -> None:
+        with self._cond:
+            assert self._cond.wait_for(check, timeout), f"not after {self.count} ticks"
+
+
+def test_daemon_publishes_the_demo_camera_and_releases_everything_on_stop():
+    """How fast it stops is a real-time figure: tests/soak/test_shutdown_realtime.py."""
     config = CONFIG
     sink = RecordingSink(keep=5)
     demo = DemoSource(320, 240, 30)
-    d = Daemon(config, demo, [sink])
+    ticks = Ticks(Pacer(config.output.fps))
+    d = Daemon(config, demo, [sink], pacer=ticks)
     d.start()
     try:
-        deadline = time.monotonic() + 20
-        while d.stats.camera != "live" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert d.stats.camera == "live"
+        ticks.wait_for(lambda: d.stats.camera == "live", 20)
         n = sink.count
-        time.sleep(0.5)
-        assert sink.count > n  # frames keep flowing at the output rate
+        ticks.wait_for(lambda: sink.count > n + 3)  # frames keep flowing
         d.controller.set_preset("ink")
-        time.sleep(0.3)
         assert d.controller.status()["preset"] == "ink"
+        n = sink.count
+        ticks.wait_for(lambda: sink.count > n + 1)
         last = sink.last()
-        assert last.shape[:2] == (config.output.height, config.output.width)
+        assert last is not None and last.shape[:2] == (config.output.height, config.output.width)
     finally:
-        t0 = time.monotonic()
         d.stop()
-        stopped_in = time.monotonic() - t0
-    assert stopped_in < 1.5
-    assert sink.closed and not d.capture.is_alive()
+    assert sink.closed and not d.capture.is_alive() and not d._publish_thread.is_alive()
 
 
 def test_a_camera_sending_only_corrupt_frames_counts_as_lost_but_a_broken_filter_does_not():

@@ -1,6 +1,8 @@
 """sketchd runs fully local: no network socket, and no frame on disk except a snapshot.
 
-Checked on a real `sketchd run` process (demo camera, no virtual camera) through /proc.
+Checked through /proc on a real `sketchd run` process (demo camera, no virtual camera), until
+its first live frame is out; and for the publish loop, on a Publisher in this process driven
+tick by tick for many frames on a hand-driven clock.
 """
 
 from __future__ import annotations
@@ -9,10 +11,18 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import tempfile
+import threading
 from pathlib import Path
+from typing import IO
 
 import pytest
+
+from sketchd.presets import settings_for
+from sketchd.sinks.memory import RecordingSink
+from sketchd.sources.demo import DemoSource
+
+from .test_pipeline import CONFIG, Clock, publisher
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc (Linux)")
 
@@ -49,6 +59,46 @@ def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() or p.is_socket())
 
 
+class DaemonOutput:
+    """A daemon's stdout and stderr, read line by line in a thread (the pipe never fills), so a
+    test waits for what the daemon says instead of for some time."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._ended = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:  # to the end: the daemon has exited
+            for line in stream:
+                with self._cond:
+                    self.lines.append(line)
+                    self._cond.notify_all()
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def wait_for(self, *texts: str, timeout: float = 60.0) -> None:
+        """Until every one of ``texts`` has been said; fails at once when the daemon exits."""
+
+        def said() -> bool:
+            return all(any(t in line for line in self.lines) for t in texts)
+
+        with self._cond:
+            self._cond.wait_for(lambda: said() or self._ended, timeout)
+            assert said(), f"the daemon did not say {texts}:\n{self.text}"
+
+    def join(self, timeout: float = 10.0) -> None:
+        self._thread.join(timeout)
+
+    @property
+    def text(self) -> str:
+        with self._cond:
+            return "".join(self.lines)
+
+
 def test_the_check_sees_a_real_network_socket():
     import socket
 
@@ -74,7 +124,6 @@ def test_a_running_daemon_opens_no_network_socket_and_writes_no_frames(tmp_path)
         TMPDIR=str(scratch),
     )
     env.pop("DISPLAY", None)
-    log = (tmp_path / "out.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -88,27 +137,24 @@ def test_a_running_daemon_opens_no_network_socket_and_writes_no_frames(tmp_path)
             "null",
         ],
         env=env,
-        stdout=log,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        text=True,
         cwd=tmp_path,
     )
+    assert proc.stdout is not None
+    out = DaemonOutput(proc.stdout)
     try:
-        end = time.monotonic() + 60
-        text = ""
-        while "camera: demo" not in text and time.monotonic() < end:
-            assert proc.poll() is None, (tmp_path / "out.log").read_text()
-            time.sleep(0.2)
-            text = (tmp_path / "out.log").read_text()
-        assert "camera: demo" in text, text
-        time.sleep(2)  # frames flow for a while
+        # everything up (control channel, config watcher) and the demo camera's picture out
+        out.wait_for("camera: demo", "running: preset", "output: first live frame out")
         sockets = socket_inodes(proc.pid)
         network = sockets & inet_inodes(proc.pid)
         assert not network, f"sketchd holds network sockets: {sorted(network)}"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
-        log.close()
-    assert proc.returncode == 0, (tmp_path / "out.log").read_text()
+        out.join()
+    assert proc.returncode == 0, out.text
 
     written = [p for root in (home, run, scratch) for p in files_under(root)]
     images = [p for p in written if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".raw", ".yuv"}]
@@ -117,3 +163,35 @@ def test_a_running_daemon_opens_no_network_socket_and_writes_no_frames(tmp_path)
     unexpected = [p for p in written if p.suffix not in {".log", ".json", ".sock", ".pid", ""}]
     assert not unexpected, unexpected
     assert sum(p.stat().st_size for p in written if p.is_file()) < 1_000_000
+
+
+def test_publishing_opens_no_network_socket_and_writes_no_file(home, tmp_path, monkeypatch):
+    """The publish loop with the demo camera: every preset, plain, in bypass and in privacy
+    mode, six frames each, on a hand-driven clock (6 s of frames by it)."""
+    cwd, scratch = tmp_path / "cwd", tmp_path / "tmp"
+    for d in (cwd, scratch):
+        d.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    pid = os.getpid()
+    before = socket_inodes(pid) & inet_inodes(pid)
+    clock = Clock()
+    camera = DemoSource(320, 180, 30, clock=clock, sleep=lambda _s: None)
+    camera.open()
+    sink = RecordingSink(keep=1)
+    p = publisher(clock=clock, sinks=[sink])
+    ticks = 0
+    for preset in CONFIG.presets:
+        for toggles in ({}, {"bypass": True}, {"privacy": True}):
+            p.settings = settings_for(CONFIG, preset, **toggles)
+            for _ in range(6):
+                p.mailbox.put(camera.read())
+                p.tick()
+                clock.t += 1 / 30
+                ticks += 1
+    assert sink.count == ticks and p.stats.camera == "live"  # every frame went out
+    camera.close()
+    opened = (socket_inodes(pid) & inet_inodes(pid)) - before
+    assert not opened, f"publishing opened network sockets: {sorted(opened)}"
+    written = [f for root in (home, cwd, scratch) for f in files_under(root)]
+    assert not written, f"publishing wrote files: {written}"

@@ -6,15 +6,16 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from sketchd import paths, state
-from sketchd.app import Daemon
 from sketchd.config.loader import parse
+from sketchd.daemon import Daemon
 from sketchd.sinks.memory import NullSink
 from sketchd.sources.demo import DemoSource
+
+from .test_privacy import DaemonOutput
 
 CONFIG = parse(paths.default_config_file().read_text())
 
@@ -79,10 +80,13 @@ def test_restore_and_saver(home):
     c.listeners.append(saver)
     c.set_preset("cartoon")
     assert state.load().preset == "cartoon"
-    mtime = state.state_file().stat().st_mtime_ns
-    time.sleep(0.01)
+    state.state_file().unlink()  # so a write shows, whatever the clock and the file system
     c.set_preset("cartoon")  # no change: no write
-    assert state.state_file().stat().st_mtime_ns == mtime
+    assert not state.state_file().exists()
+    c.set_bypass(False)  # the state saved last: still no write
+    assert not state.state_file().exists()
+    c.set_bypass(True)
+    assert state.load().bypass is True
 
 
 def sketchd(env, *args, timeout=30):
@@ -95,17 +99,6 @@ def sketchd(env, *args, timeout=30):
     )
 
 
-def wait_for_daemon(env, proc, timeout=60):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        assert proc.poll() is None, "the daemon exited"
-        r = sketchd(env, "status", "--json")
-        if r.returncode == 0 and json.loads(r.stdout)["camera"] == "live":
-            return json.loads(r.stdout)
-        time.sleep(0.2)
-    raise AssertionError("the daemon did not come up")
-
-
 def test_preset_and_toggles_survive_a_restart_and_the_yaml_is_untouched(home, sketchd_env):
     cfg = home / "my.yaml"
     text = "# my own comments stay\npreset: pencil  # and this one\n"
@@ -113,13 +106,22 @@ def test_preset_and_toggles_survive_a_restart_and_the_yaml_is_untouched(home, sk
     before = os.stat(cfg).st_mtime_ns
     run = ["run", "--no-tray", "--camera", "demo", "--output", "null", "--config", str(cfg)]
     for attempt in range(2):
-        log = home / f"daemon{attempt}.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "sketchd", *run], env=sketchd_env, stdout=out, stderr=out
-            )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sketchd", *run],
+            env=sketchd_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        out = DaemonOutput(proc.stdout)
         try:
-            st = wait_for_daemon(sketchd_env, proc)
+            # up (its control channel too), and the demo camera live
+            out.wait_for("running: preset", "output: first live frame out")
+            status = sketchd(sketchd_env, "status", "--json")
+            assert status.returncode == 0, status.stderr
+            st = json.loads(status.stdout)
+            assert st["camera"] == "live"
             if attempt == 0:
                 assert (st["preset"], st["bypass"], st["mirror"]) == ("pencil", False, False)
                 for args in (("preset", "cartoon"), ("bypass", "on"), ("mirror", "on")):
@@ -132,4 +134,5 @@ def test_preset_and_toggles_survive_a_restart_and_the_yaml_is_untouched(home, sk
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            out.join()
     assert cfg.read_text() == text and os.stat(cfg).st_mtime_ns == before

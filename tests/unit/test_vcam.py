@@ -5,7 +5,6 @@ tests/device."""
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 import numpy as np
@@ -13,7 +12,10 @@ import pytest
 import pyvirtualcam
 
 from sketchd.errors import OutputError
+from sketchd.pipeline.pacer import Pacer
 from sketchd.sinks.vcam import VirtualCameraSink
+
+from .test_pipeline import Ticks
 
 W, H = 64, 48
 PYVC = "v4l2loopback"  # pyvirtualcam's own Linux backend
@@ -30,11 +32,13 @@ class FakeDevice:
     """Stands in for pyvirtualcam.Camera; a class-level script says when it fails."""
 
     opened: ClassVar[list[FakeDevice]] = []
+    attempts = 0  # opens tried, failed or not
     fail_opens = 0
     fail_send_at: ClassVar[set[int]] = set()
     sends = 0
 
     def __init__(self, width, height, fps, fmt, device=None, backend=None):
+        FakeDevice.attempts += 1
         if FakeDevice.fail_opens:
             FakeDevice.fail_opens -= 1
             raise RuntimeError("device busy")
@@ -42,6 +46,7 @@ class FakeDevice:
         self.device, self.backend, self.native_fmt = device or "/dev/video10", "fake", "I420"
         self.frames: list[np.ndarray] = []
         self.closed = False
+        self.paced = 0
         FakeDevice.opened.append(self)
 
     def send(self, buf):
@@ -51,7 +56,7 @@ class FakeDevice:
         self.frames.append(buf.copy())
 
     def sleep_until_next_frame(self):
-        pass
+        self.paced += 1
 
     def close(self):
         self.closed = True
@@ -59,7 +64,7 @@ class FakeDevice:
 
 @pytest.fixture
 def fake(monkeypatch):
-    FakeDevice.opened, FakeDevice.fail_opens = [], 0
+    FakeDevice.opened, FakeDevice.fail_opens, FakeDevice.attempts = [], 0, 0
     FakeDevice.fail_send_at, FakeDevice.sends = set(), 0
     monkeypatch.setattr(pyvirtualcam, "Camera", FakeDevice)
     monkeypatch.setattr("sys.platform", "linux")
@@ -115,23 +120,36 @@ def test_cannot_open_says_what_to_install(fake):
 
 
 def test_paces_the_loop_while_the_device_is_closed(fake):
-    import time
+    """No device (not there yet, or lost): the sink still paces the loop at its rate instead
+    of letting it spin; once the device is open, the device paces it."""
+    clock, slept = Clock(), []
 
-    sink = VirtualCameraSink(W, H, 50, "/dev/video10", PYVC)
-    t0 = time.perf_counter()
+    def sleep(d: float) -> None:
+        slept.append(d)
+        clock.t += d
+
+    sink = VirtualCameraSink(
+        W, H, 50, "/dev/video10", PYVC, idle_pacer=lambda fps: Pacer(fps, clock, sleep)
+    )
     for _ in range(6):
+        clock.t += 0.001  # the tick's own work
         sink.sleep_until_next_frame()
-    assert time.perf_counter() - t0 >= 0.09  # 6 ticks at 50 fps, not a busy loop
+    # 50 fps: each tick sleeps what is left of its 1/50 s (the first one starts the schedule)
+    assert slept == pytest.approx([0.02] + [0.019] * 5)
+    sink.open()
+    sink.sleep_until_next_frame()
+    assert fake.opened[0].paced == 1 and len(slept) == 6
 
 
 def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     """A tray daemon started at login before the v4l2loopback module: it keeps publishing
-    into the void, says why with the fix, and the first frames go out once the device opens."""
+    into the void, says why with the fix, and the first frames go out once the device opens.
+    The backoff runs on a hand-driven clock; the test waits on the loop's ticks."""
     from dataclasses import replace
 
     from sketchd import paths
-    from sketchd.app import Daemon
     from sketchd.config.loader import parse
+    from sketchd.daemon import Daemon
     from sketchd.sources.demo import DemoSource
 
     config = parse(paths.default_config_file().read_text())
@@ -139,32 +157,34 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     # standby, sending (and retrying the device) twice a second only
     config = replace(config, camera=replace(config.camera, on_demand=False))
     clock = Clock()
-    fake.fail_opens = 3  # at start, and at the first two retries
+    fake.fail_opens = 1
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
     with pytest.raises(OutputError, match="device busy"):
         d.start()  # from a terminal: the user's to fix, at once
     assert not fake.opened
 
+    fake.fail_opens = 3  # at start, and at the first two retries
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
-    d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)
+    ticks = Ticks(sink)
+    d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=ticks)
     d.start(retry_output=True)
     try:
-        end = time.monotonic() + 10
-        while not d.stats.output_error and time.monotonic() < end:
-            time.sleep(0.02)
+        ticks.wait_for(lambda: d.stats.output_error != "")
         err = d.controller.status()["output_error"]
         assert "cannot open the virtual camera /dev/video10: device busy" in err
         assert "keeps reopening it" in err and "v4l2loopback" in err  # with its fix
-        for wait in sink.BACKOFF[:3]:
+        tried, n = fake.attempts, ticks.count
+        ticks.wait_for(lambda: ticks.count >= n + 3)
+        assert fake.attempts == tried  # the clock has not moved: no retry yet
+        for wait in sink.BACKOFF[:2]:
+            tried = fake.attempts
             clock.t += wait
-            time.sleep(0.2)
-        end = time.monotonic() + 10
-        while not (fake.opened and fake.opened[0].frames) and time.monotonic() < end:
-            time.sleep(0.02)
-        assert fake.opened and fake.opened[0].frames, "the device never opened"
-        time.sleep(0.1)
+            ticks.wait_for(lambda tried=tried: fake.attempts > tried)  # tried, still busy
+        assert not fake.opened and fake.attempts == tried + 1
+        clock.t += sink.BACKOFF[2]
+        ticks.wait_for(lambda: d.stats.output_error == "" and d.stats.published > 0)
+        assert len(fake.opened) == 1 and fake.opened[0].frames, "the device never opened"
         assert d.controller.status()["output_error"] == ""
-        assert d.stats.published > 0
     finally:
         d.stop()
