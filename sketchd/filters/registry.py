@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sketchd.filters import adjust, face, sketch, stabilize, toon
+from sketchd.filters import adjust, face, face_colour, sketch, stabilize, toon
 from sketchd.filters import segment as seg
 from sketchd.filters.chain import Chain
 
@@ -204,7 +204,7 @@ FILTERS: dict[str, FilterSpec] = {
         ),
         FilterSpec(
             "face_colour",
-            face.face_colour,
+            face_colour.face_colour,
             "the face stays in colour, the rest is a pencil sketch",
             {
                 "blur": _BLUR,
@@ -215,7 +215,7 @@ FILTERS: dict[str, FilterSpec] = {
                 "speed": _SPEED,
                 "hold": _HOLD,
             },
-            stream=face.FaceColour,
+            stream=face_colour.FaceColour,
         ),
         FilterSpec(
             "segment",

@@ -13,7 +13,8 @@ from hypothesis.extra.numpy import arrays
 
 from sketchd.filters import FILTERS, build
 from sketchd.filters import face as facemod
-from sketchd.filters.face import Autoframe, FaceDetector, FaceDetectorError, autoframe, face_colour
+from sketchd.filters.face import Autoframe, FaceDetector, FaceDetectorError, autoframe
+from sketchd.filters.face_colour import face_colour
 from sketchd.filters.registry import Step, compose
 
 W, H = 640, 360
