@@ -17,6 +17,8 @@ from sketchd.platform.linux_loopback import Release
 from sketchd.platform.linux_module import why_not_loaded
 from sketchd.platform.linux_v4l2 import VideoDevice
 
+LOAD_FIRST = "load v4l2loopback first: the v4l2loopback check above says how"
+
 
 def checks(configured: Sequence[str]) -> list[Check]:
     """Every Linux virtual-camera check for the output devices ``configured`` (each "auto" or a
@@ -85,14 +87,14 @@ def _output_device(
 ) -> list[Check]:
     labelled = [d for d in loopbacks if d.name == CARD_LABEL]
     taken = {d.number for d in found}
-    make = loop.make_fix(release, loop.free_number(taken, 10))
+    # without the module, the v4l2loopback check's own fix comes first: do not repeat it
+    make = LOAD_FIRST if release is None else loop.make_fix(release, loop.free_number(taken, 10))
     if configured != "auto":
         dev = next((d for d in found if d.path == configured), None)
         use = labelled[0].path if labelled else (loopbacks[0].path if loopbacks else None)
         number = loop.number_of(configured)
-        here = (
-            loop.make_fix(release, number) if number is not None and number not in taken else make
-        )
+        free = release is not None and number is not None and number not in taken
+        here = loop.make_fix(release, number) if free and number is not None else make
         fix = f"sketchd run --output {use}" if use else here
         if dev is None and not os.path.exists(configured):
             return [Check("virtual camera", False, f"{configured}: no such device", fix)]

@@ -8,7 +8,6 @@ Pillow's ImageTk): OpenCV here is the headless build, which has no windows and n
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 import cv2
@@ -64,8 +63,11 @@ def _tk():
 
 
 def run_preview(config: Config) -> int:
-    if is_linux() and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        raise SketchdError("preview needs a display (no DISPLAY or WAYLAND_DISPLAY is set)")
+    if is_linux():
+        from sketchd.platform.linux_desktop import NO_DISPLAY, has_display
+
+        if not has_display():
+            raise SketchdError(f"preview needs a display: {NO_DISPLAY}")
     tkinter, image_tk = _tk()
     from PIL import Image
 
