@@ -104,8 +104,7 @@ class Controller:
             log.info("state: last preset %r is no longer in the config", name)
             name = None
         if name is not None:
-            new = presets.settings_for(self.config, name)
-            changes.update(preset=name, chain=new.chain, needs_colour=new.needs_colour)
+            changes.update(presets.fields(self.config, name))
         s = self._apply(**changes)
         log.info(
             "state: preset %s, bypass %s, privacy %s, mirror %s",
@@ -119,9 +118,9 @@ class Controller:
     # -- commands
     def set_preset(self, name: str) -> Settings:
         """Switch to preset ``name`` (UsageError with a did-you-mean when there is none)."""
-        new = presets.settings_for(self.config, name)
+        changes = presets.fields(self.config, name)
         log.info("preset: %s", name)
-        return self._apply(preset=name, chain=new.chain, needs_colour=new.needs_colour)
+        return self._apply(**changes)
 
     def next_preset(self) -> Settings:
         names = list(self.config.presets)

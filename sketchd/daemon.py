@@ -208,7 +208,7 @@ class Daemon:
             except SketchdError as e:
                 # go on with what did open; the next valid edit tries again
                 failure, pacer = e, None
-            return opened, (pacer if failure is None else None)
+            return opened, pacer
 
         self.publisher.swap_sinks(replace, out.width, out.height, out.fps)
         if failure is not None:

@@ -6,6 +6,8 @@ Start, a preset switch, a reload, the preview and the benchmark all go through
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sketchd.config.schema import Config
 from sketchd.errors import UsageError, no_preset
 from sketchd.filters.registry import compose, needs_colour
@@ -19,16 +21,19 @@ def require(config: Config, name: str) -> str:
     return name
 
 
+def fields(config: Config, name: str) -> dict:
+    """What preset ``name`` of ``config`` sets in the Settings (UsageError when there is none):
+    its name, its chain and whether it needs colour; the toggles are not a preset's."""
+    steps = config.presets[require(config, name)].steps
+    return {"preset": name, "chain": compose(steps), "needs_colour": needs_colour(steps)}
+
+
 def settings_for(config: Config, name: str, **toggles) -> Settings:
     """The Settings for preset ``name`` of ``config`` (UsageError when there is none);
     ``toggles``: bypass, privacy, mirror."""
-    steps = config.presets[require(config, name)].steps
-    return Settings(name, compose(steps), needs_colour(steps), **toggles)
+    return Settings(**fields(config, name), **toggles)
 
 
 def switched(settings: Settings, config: Config, name: str) -> Settings:
     """``settings`` with preset ``name``'s chain, the toggles kept."""
-    new = settings_for(config, name)
-    return Settings(
-        new.preset, new.chain, new.needs_colour, settings.bypass, settings.privacy, settings.mirror
-    )
+    return replace(settings, **fields(config, name))

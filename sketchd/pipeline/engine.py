@@ -212,13 +212,15 @@ class Publisher:
         with self._output_lock:
             old, self.sinks = self.sinks, []
             self.width, self.height, self.fps = width, height, fps
-            self.pacer = Pacer(fps)
             self._cards.clear()
             if self._out is not None:  # the picture up now, at the new size
                 self._out = fit(self._out, width, height)
-            sinks, pacer = replace(old)
-            self.sinks = list(sinks)
-            self.pacer = pacer or self.pacer
+            sinks: list[Sink] = []
+            pacer: object | None = None
+            try:
+                sinks, pacer = replace(old)
+            finally:
+                self.sinks, self.pacer = list(sinks), pacer or Pacer(fps)
 
     def tick(self) -> None:
         with self._output_lock:
