@@ -260,24 +260,9 @@ def build_daemon(
         return Daemon(config, source, [NullSink()], make_source=make_source, **more)
 
     def make_sinks(cfg: Config) -> tuple[list[Sink], object | None]:
-        from sketchd.sinks.convert import Conversions
-        from sketchd.sinks.vcam import VirtualCameraSink
+        from sketchd.sinks.outputs import make_sinks as sinks_for
 
-        out = cfg.output
-        shared = Conversions()  # each frame converted once, whatever the number of devices
-        sinks: list[Sink] = [
-            VirtualCameraSink(
-                out.width,
-                out.height,
-                out.fps,
-                device,
-                out.backend,
-                fmt=out.format,
-                conversions=shared,
-            )
-            for device in ((output,) if output else out.devices)
-        ]
-        return sinks, sinks[0]  # the first device paces the loop
+        return sinks_for(cfg, output)
 
     sinks, pacer = make_sinks(config)
     return Daemon(
