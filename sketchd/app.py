@@ -1,8 +1,9 @@
 """`sketchd run`: one daemon with everything around it, started in order, undone in reverse.
 
-The single-instance lock, the daemon (daemon.py), the state of the last run, the control
-channel, the config watcher and the tray. The tray, the CLI and the control channel call the
-Controller; none of them touch frames.
+The single-instance lock, the pipeline (daemon.py), the Controller on top of it, the state of
+the last run, the control channel, the config watcher and the tray. Built bottom-up: the
+pipeline knows nothing of the Controller, and the tray, the CLI and the control channel call
+the Controller only; none of them touch frames.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from sketchd import state as states
 from sketchd.config.schema import Config
+from sketchd.controller import Controller
 from sketchd.daemon import build_daemon
 from sketchd.errors import SketchdError
 
@@ -41,10 +43,10 @@ def run(
     stack: list[Callable[[], None]] = [lock.release]
     try:
         check_exists(config.camera)
-        daemon = build_daemon(
-            config, output, config_path=config_path, overrides=overrides or (lambda c: c)
+        daemon = build_daemon(config, output)
+        controller = Controller(
+            config, daemon, config_path=config_path, overrides=overrides or (lambda c: c)
         )
-        controller = daemon.controller
         controller.restore(states.load(), preset=not preset_given)
         controller.listeners.append(states.Saver(controller.saved_state))
         daemon.install_signal_handlers()

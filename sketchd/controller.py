@@ -1,9 +1,10 @@
 """The Controller: the one place that changes what a running daemon does.
 
 The tray, the CLI (through the control channel) and the config watcher call it; none of them
-touch frames or devices. It swaps whole Settings into the Publisher and asks the Daemon, through
-the ``reopen`` callback it is given, to reopen the camera or the output when their settings
-change.
+touch frames or devices. It sits on top of the pipeline (app.py builds the Daemon first, then
+the Controller on it): it swaps whole Settings into the publish loop and asks the pipeline to
+reopen the camera or the output when their settings change. What it needs from the layer below
+is the two Protocols here, nothing more.
 """
 
 from __future__ import annotations
@@ -15,17 +16,50 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from sketchd import presets, snapshots
 from sketchd import state as states
 from sketchd.config.schema import Config
 from sketchd.errors import ConfigError, SketchdError
-from sketchd.pipeline.engine import Publisher
-from sketchd.pipeline.state import Settings
+from sketchd.pipeline.state import Settings, Stats
 
 log = logging.getLogger(__name__)
 
-Reopen = Callable[..., None]  # reopen(config, camera=bool, output=bool); raises SketchdError
+
+class Loop(Protocol):
+    """The publish loop as the Controller steers it (pipeline/engine.py's Publisher); every
+    method may be called from any thread."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def stats(self) -> Stats: ...
+
+    @property
+    def on_demand(self) -> bool: ...
+
+    def set_settings(self, settings: Settings) -> None: ...
+
+    def request_frame(self, timeout: float) -> np.ndarray | None:
+        """The frame published last; in standby it opens the camera for one (TimeoutError)."""
+        ...
+
+
+class Pipeline(Protocol):
+    """What the Controller needs from the daemon below it (daemon.py's Daemon)."""
+
+    @property
+    def publisher(self) -> Loop: ...
+
+    def reopen(self, config: Config, camera: bool = False, output: bool = False) -> None:
+        """Reopen the camera and/or the output for ``config``; raises SketchdError."""
+        ...
+
+    def request_stop(self) -> None: ...
 
 
 def _same(config: Config) -> Config:
@@ -40,23 +74,19 @@ class Controller:
     def __init__(
         self,
         config: Config,
-        publisher: Publisher,
-        stop: threading.Event,
+        pipeline: Pipeline,
         *,
         config_path: Path | None = None,
         overrides: Callable[[Config], Config] = _same,
-        reopen: Reopen | None = None,
     ):
-        """``publisher``: the loop whose Settings it swaps; ``stop``: set to quit the daemon;
-        ``config_path``: the file reload reads (None: the defaults only); ``overrides``: the
-        command-line options, applied to every reloaded config; ``reopen``: the Daemon's, to
-        reopen the camera and/or the output (None: such changes need a restart)."""
+        """``pipeline``: the daemon it steers (running or not yet); ``config_path``: the file
+        reload reads (None: the defaults only); ``overrides``: the command-line options,
+        applied to every reloaded config."""
         self.config = config
-        self.publisher = publisher
-        self._stop = stop
+        self._pipeline = pipeline
+        self._loop = pipeline.publisher
         self.config_path = config_path
         self._overrides = overrides
-        self._reopen = reopen
         self._lock = threading.Lock()  # one change of Settings at a time
         self._reload_lock = threading.Lock()  # one reload at a time
         self.listeners: list[Callable[[], None]] = []  # called with no arguments after a change
@@ -66,12 +96,12 @@ class Controller:
     # -- state
     @property
     def settings(self) -> Settings:
-        return self.publisher.settings
+        return self._loop.settings
 
     def _apply(self, **changes) -> Settings:
         with self._lock:
-            s = replace(self.publisher.settings, **changes)
-            self.publisher.settings = s
+            s = replace(self._loop.settings, **changes)
+            self._loop.set_settings(s)
         self._changed()
         return s
 
@@ -142,18 +172,13 @@ class Controller:
     def snapshot(self) -> Path:
         """Save the frame last published as a PNG; returns its path. In standby (no app
         reads Sketch Camera, so the camera is closed) the camera is opened for it first."""
-        pub = self.publisher
-        if pub.stats.camera == "standby" and pub.demand is not None:
-            pub.hold_until = time.monotonic() + self.SNAPSHOT_HOLD_S
-            deadline = time.monotonic() + self.SNAPSHOT_HOLD_S
-            while pub.stats.camera != "live" and time.monotonic() < deadline:
-                self._stop.wait(0.05)
-            if pub.stats.camera != "live":
-                raise SketchdError(
-                    f"the camera did not deliver within {self.SNAPSHOT_HOLD_S:g} s of being "
-                    "opened for the snapshot; `sketchd status` says why"
-                )
-        frame = self.publisher.last_published
+        try:
+            frame = self._loop.request_frame(self.SNAPSHOT_HOLD_S)
+        except TimeoutError:
+            raise SketchdError(
+                f"the camera did not deliver within {self.SNAPSHOT_HOLD_S:g} s of being "
+                "opened for the snapshot; `sketchd status` says why"
+            ) from None
         if frame is None:
             raise SketchdError("nothing has been published yet; try again in a moment")
         return snapshots.save(frame, self.config.snapshots.folder)
@@ -161,7 +186,7 @@ class Controller:
     def status(self) -> dict:
         from sketchd import logs
 
-        st, s = self.publisher.stats, self.settings
+        st, s = self._loop.stats, self.settings
         return {
             "preset": s.preset,
             "presets": list(self.config.presets),
@@ -183,7 +208,7 @@ class Controller:
             if st.standby_since is None
             else round(time.monotonic() - st.standby_since, 1),
             "camera_open": st.camera_open,
-            "on_demand": self.publisher.demand is not None,
+            "on_demand": self._loop.on_demand,
             "uptime": round(time.monotonic() - st.started, 1),
             "pid": os.getpid(),
             "config": str(self.config_path) if self.config_path else "",
@@ -221,7 +246,7 @@ class Controller:
             if changes.preset or name not in new.presets:
                 name = new.preset
             mirror = new.output.mirror if changes.mirror else cur.mirror
-            self.publisher.settings = replace(presets.switched(cur, new, name), mirror=mirror)
+            self._loop.set_settings(replace(presets.switched(cur, new, name), mirror=mirror))
         if changes.camera or changes.output:
             self._reopen_devices(new, camera=changes.camera, output=changes.output)
         log.info(
@@ -235,15 +260,12 @@ class Controller:
     def _reopen_devices(self, config: Config, camera: bool, output: bool) -> None:
         """The camera and/or the output, reopened for a changed config; a failure is the
         user's to see (a notice), and the daemon goes on."""
-        if self._reopen is None:
-            log.warning("config: camera or output settings changed; restart sketchd to apply them")
-            return
         try:
-            self._reopen(config, camera=camera, output=output)
+            self._pipeline.reopen(config, camera=camera, output=output)
         except SketchdError as e:
             log.error("config: reopening failed: %s", e)
             self.notify("Config applied, but", str(e))
 
     def quit(self) -> None:
         log.info("quit requested")
-        self._stop.set()
+        self._pipeline.request_stop()

@@ -1,4 +1,4 @@
-"""The Daemon: owns the threads and devices of one `sketchd run`.
+"""The Daemon: owns the threads and devices of one `sketchd run` (the pipeline).
 
     source ──Capture thread──▶ Mailbox ──Publisher (publish thread)──▶ sinks
                                               ▲ Settings
@@ -8,7 +8,9 @@ Ownership goes one way: the Daemon makes the source and the sinks, opens the sin
 them to the Publisher, which sends to them until the Daemon stops it or swaps them (a changed
 output on reload). The publish thread runs from ``start()`` to ``stop()``; only the capture
 thread is replaced, when the camera's settings change. ``start``, ``reopen`` and ``stop`` hold
-one lock, so a reload never reopens a device that ``stop`` is releasing.
+one lock, so a reload never reopens a device that ``stop`` is releasing. The Controller is
+built on top of it (app.py) and calls it through ``reopen``, ``request_stop`` and the
+Publisher's methods; the Daemon knows nothing of it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ import time
 from collections.abc import Callable, Iterable
 
 from sketchd.config.schema import CameraConfig, Config
-from sketchd.controller import Controller
 from sketchd.errors import OutputError, SketchdError
 from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.demand import Demand
 from sketchd.pipeline.engine import Publisher
 from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.pacer import Pacing
 from sketchd.pipeline.state import Stats
 from sketchd.presets import settings_for
 from sketchd.sinks import SelfHealing, Sink
@@ -34,11 +36,7 @@ from sketchd.sources import Source
 log = logging.getLogger(__name__)
 
 MakeSource = Callable[[CameraConfig], Source]
-MakeSinks = Callable[[Config], "tuple[list[Sink], object | None]"]  # (sinks, what paces)
-
-
-def _same(config: Config) -> Config:
-    return config
+MakeSinks = Callable[[Config], "tuple[list[Sink], Pacing | None]"]  # (sinks, what paces)
 
 
 def close_all(sinks: Iterable[Sink]) -> None:
@@ -53,27 +51,25 @@ def close_all(sinks: Iterable[Sink]) -> None:
 class Daemon:
     """``make_source(camera_config)`` and ``make_sinks(config) -> (sinks, pacer)`` let a reload
     reopen the camera or the output; without them a changed camera needs a restart and a
-    changed output keeps the given sinks at the new size and rate. ``config_path`` and
-    ``overrides`` go to the Controller (what reload reads, and the command line's options)."""
+    changed output keeps the given sinks at the new size and rate."""
+
+    STUCK_AFTER = 2.0  # s a camera reopen waits for the old capture thread before going on
 
     def __init__(
         self,
         config: Config,
         source: Source,
         sinks: Iterable[Sink],
-        pacer=None,
+        pacer: Pacing | None = None,
         make_source: MakeSource | None = None,
         make_sinks: MakeSinks | None = None,
-        *,
-        config_path=None,
-        overrides: Callable[[Config], Config] = _same,
     ):
         self.stop_event = threading.Event()
         self.stats = Stats()
         self.mailbox: Mailbox = Mailbox()
         self.source = source
         self._make_source, self._make_sinks = make_source, make_sinks
-        out = config.output
+        out, cam = config.output, config.camera
         self.publisher = Publisher(
             self.mailbox,
             list(sinks),
@@ -83,17 +79,8 @@ class Daemon:
             out.fps,
             self.stats,
             pacer=pacer,
-        )
-        # on-demand capture: the publish loop sets this while an app reads Sketch Camera
-        self.camera_wanted = threading.Event()
-        self._apply_demand(config)
-        self.controller = Controller(
-            config,
-            self.publisher,
-            self.stop_event,
-            config_path=config_path,
-            overrides=overrides,
-            reopen=self.reopen,
+            # on-demand capture: the loop sets publisher.wanted while an app reads Sketch Camera
+            demand=Demand(cam.idle_after) if cam.on_demand else None,
         )
         self._capture_stop = threading.Event()  # its own: a camera change replaces the thread
         self.capture = self._capture(source)
@@ -110,21 +97,8 @@ class Daemon:
 
     def _capture(self, source: Source) -> Capture:
         return Capture(
-            source, self.mailbox, self._capture_stop, self.stats, wanted=self.camera_wanted
+            source, self.mailbox, self._capture_stop, self.stats, wanted=self.publisher.wanted
         )
-
-    def _apply_demand(self, config: Config) -> None:
-        """camera.on_demand into the publish loop: a Demand it updates every tick, or the
-        camera wanted always. The state of a running Demand is kept across a reopen."""
-        p, cam = self.publisher, config.camera
-        if not cam.on_demand:
-            p.demand, p.wanted = None, None
-            self.camera_wanted.set()
-            return
-        if p.demand is None:
-            p.demand = Demand(cam.idle_after)
-        p.demand.idle_after = cam.idle_after
-        p.wanted = self.camera_wanted
 
     def _publish(self) -> None:
         try:
@@ -161,6 +135,10 @@ class Daemon:
         while not self.stop_event.wait(0.2):
             pass
 
+    def request_stop(self) -> None:
+        """Ask ``wait()`` to return (from any thread); the caller of ``wait`` then stops."""
+        self.stop_event.set()
+
     def reopen(self, config: Config, camera: bool = False, output: bool = False) -> None:
         """Reopen the camera and/or the output for a changed config; the rest keeps running.
         The publish loop goes on through both (the placeholder shows meanwhile). Raises
@@ -175,44 +153,49 @@ class Daemon:
                 self._reopen_output(config)
 
     def _reopen_camera(self, config: Config) -> None:
+        cam = config.camera
+        self.publisher.set_demand(cam.idle_after if cam.on_demand else None)  # the loop's part
         if self._make_source is None:
             log.warning("config: camera settings changed; restart sketchd to apply them")
             return
         log.info("config: camera settings changed; reopening the camera")
-        self._capture_stop.set()
-        self.capture.join(2.0)  # a stuck read ends by itself; the thread is a daemon
+        old = self.capture
+        old.retire()  # from now on it writes nothing, even from a read stuck until later
+        old.join(self.STUCK_AFTER)
+        if old.is_alive():
+            log.warning(
+                "camera: the old capture thread is still in a read of %s after %g s; "
+                "opening the new camera beside it (the old one's frames are dropped)",
+                getattr(self.source, "name", "the camera"),
+                self.STUCK_AFTER,
+            )
         self._capture_stop = threading.Event()
-        self._apply_demand(config)
-        self.source = self._make_source(config.camera)
+        self.source = self._make_source(cam)
         self.capture = self._capture(self.source)
         self.capture.start()
 
     def _reopen_output(self, config: Config) -> None:
+        """Outside the loop's lock: the old sinks swapped out (the loop goes on to none) and
+        closed, the new ones opened (a device reopened at a new size must be closed first),
+        then swapped in. A failure is raised; the loop goes on with what did open."""
         out = config.output
         log.info("config: output settings changed; reopening the output (%dx%d @ %d fps)",
                  out.width, out.height, out.fps)  # fmt: skip
-        failure: SketchdError | None = None
-        make = self._make_sinks
-
-        def replace(old: list[Sink]) -> tuple[list[Sink], object | None]:
-            nonlocal failure
-            if make is None:
-                return old, None  # the same sinks, at the new size and rate
-            close_all(old)
-            opened: list[Sink] = []
-            try:
-                sinks, pacer = make(config)
-                for sink in sinks:
-                    log.info("output: %s", sink.open())
-                    opened.append(sink)
-            except SketchdError as e:
-                # go on with what did open; the next valid edit tries again
-                failure, pacer = e, None
-            return opened, pacer
-
-        self.publisher.swap_sinks(replace, out.width, out.height, out.fps)
-        if failure is not None:
-            raise failure
+        size = (out.width, out.height, out.fps)
+        if self._make_sinks is None:  # the same sinks, at the new size and rate
+            self.publisher.swap_sinks(self.publisher.sinks, None, *size)
+            return
+        close_all(self.publisher.swap_sinks([], None, *size))
+        opened: list[Sink] = []
+        try:
+            sinks, pacer = self._make_sinks(config)
+            for sink in sinks:
+                log.info("output: %s", sink.open())
+                opened.append(sink)
+        except SketchdError:
+            self.publisher.swap_sinks(opened, None, *size)  # the next valid edit tries again
+            raise
+        self.publisher.swap_sinks(opened, pacer, *size)
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop both threads and release camera and virtual camera (within ~``timeout``)."""
@@ -241,36 +224,24 @@ class Daemon:
         signal.signal(signal.SIGINT, handle)
 
 
-def build_daemon(
-    config: Config,
-    output: str | None = None,
-    *,
-    config_path=None,
-    overrides: Callable[[Config], Config] = _same,
-) -> Daemon:
+def build_daemon(config: Config, output: str | None = None) -> Daemon:
     """The daemon for ``config``: its camera source and its sinks (the virtual camera, or
     ``output="null"`` for none)."""
     from sketchd.sources import make_source
 
     source = make_source(config.camera)
-    more: dict = {"config_path": config_path, "overrides": overrides}
     if output == "null":
         from sketchd.sinks.memory import NullSink
 
-        return Daemon(config, source, [NullSink()], make_source=make_source, **more)
+        return Daemon(config, source, [NullSink()], make_source=make_source)
 
-    def make_sinks(cfg: Config) -> tuple[list[Sink], object | None]:
+    def make_sinks(cfg: Config) -> tuple[list[Sink], Pacing | None]:
         from sketchd.sinks.outputs import make_sinks as sinks_for
 
-        return sinks_for(cfg, output)
+        sinks, pacer = sinks_for(cfg, output)
+        return sinks, pacer if isinstance(pacer, Pacing) else None  # the first device paces
 
     sinks, pacer = make_sinks(config)
     return Daemon(
-        config,
-        source,
-        sinks,
-        pacer=pacer,
-        make_source=make_source,
-        make_sinks=make_sinks,
-        **more,
+        config, source, sinks, pacer=pacer, make_source=make_source, make_sinks=make_sinks
     )

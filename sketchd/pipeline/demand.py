@@ -32,6 +32,10 @@ class Demand:
         self._seen_since: float | None = None  # readers present without a pause since
         self._idle_since: float | None = None  # no reader since (while on)
 
+    def retune(self, idle_after: float) -> None:
+        """A new ``idle_after`` (a reload), the state kept: a call going on stays on."""
+        self.idle_after = idle_after
+
     def update(self, now: float, readers: int, grace: float = 0.0, hold: bool = False) -> bool:
         """The new state for ``readers`` seen at ``now``; True: the webcam should be on."""
         self.readers = readers

@@ -7,9 +7,10 @@ The publish loop never waits for the camera: every tick it publishes the newest 
 one again if nothing new came, or a placeholder card once the camera has been silent for
 ``stall_after`` seconds. So the virtual camera never stops, whatever the camera does.
 
-The Publisher owns its sinks while it runs: the Daemon opens them before the loop starts, and
-swaps them between two ticks with :meth:`Publisher.swap_sinks` (a changed output on reload),
-so the loop's thread and its state (the demand, the stream of stateful filters) go on.
+The Publisher owns its state (its sinks, the on-demand state machine, the frame published last)
+and other threads ask through its methods. The Daemon opens sinks and hands them over; a
+changed output on reload is swapped in between two ticks (:meth:`Publisher.swap_sinks`), so
+the loop's thread and its state (the demand, the stream of stateful filters) go on.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sketchd.filters.chain import restart
 from sketchd.pipeline.demand import Demand, combine
 from sketchd.pipeline.frames import CameraFrame, DecodeError, JpegDecoder, card, decode, fit
 from sketchd.pipeline.mailbox import Mailbox
-from sketchd.pipeline.pacer import Pacer
+from sketchd.pipeline.pacer import Pacer, Pacing
 from sketchd.pipeline.state import Settings, Stats
 from sketchd.sinks import ReaderAware, Sink
 
@@ -52,12 +53,22 @@ def process(frame: CameraFrame, s: Settings, jpeg: JpegDecoder | None = None) ->
     return s.chain(decode(frame, gray=not s.needs_colour, jpeg=jpeg))
 
 
+CARDS = {  # what the call app sees instead of the camera: (title, line)
+    "starting": ("Starting camera...", "sketchd is opening your camera"),
+    "lost": ("Camera unavailable", "sketchd keeps trying; the picture returns by itself"),
+    "privacy": ("Camera off", "privacy mode: turn it off in the sketchd menu"),
+    "off": ("Sketch Camera is off", "sketchd has stopped; start it to go live again"),
+    "standby": ("Sketch Camera", "the camera turns on when an app uses it"),
+}
+
+
 class Publisher:
     """The paced loop: newest frame → chain → fit → mirror → every sink.
 
-    Threads: ``run`` (and so ``tick``) runs in the publish thread; ``settings`` is swapped
-    whole by the Controller from any thread; ``swap_sinks`` and ``hold_until`` may be called
-    from any thread; ``farewell`` once the loop has stopped."""
+    It owns its state; other threads ask through its methods, each under its lock:
+    ``run`` (and so ``tick``) runs in the publish thread and alone changes the loop's state;
+    ``set_settings``, ``set_demand``, ``hold``, ``request_frame`` and ``swap_sinks`` may be
+    called from any thread; ``farewell`` once the loop has stopped. Times are on ``clock``."""
 
     def __init__(
         self,
@@ -68,49 +79,117 @@ class Publisher:
         height: int,
         fps: int,
         stats: Stats,
-        pacer=None,
+        pacer: Pacing | None = None,
         stall_after: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         demand: Demand | None = None,
         wanted: threading.Event | None = None,
     ):
-        self.mailbox, self.sinks = mailbox, list(sinks)
-        self._output_lock = threading.Lock()  # held by a tick, so a swap falls between two
+        """``demand``: on-demand capture's state machine (None: the camera is wanted always);
+        ``wanted``: the Event the capture thread obeys, which the loop sets and clears (a new
+        one when None; read it back as ``wanted``)."""
+        self.mailbox = mailbox
+        self._tick_lock = threading.Lock()  # held by a tick, so a swap falls between two
+        # what other threads change or wait for; the loop takes changes at its next tick
+        self._shared = threading.Condition()
+        self._sinks, self._pacer = list(sinks), pacer or Pacer(fps)
+        self._settings = settings
+        self._demand = demand  # the loop's own; it follows _asked at every tick
+        self._asked = None if demand is None else demand.idle_after  # None: no on-demand
+        self._wanted = wanted if wanted is not None else threading.Event()
+        if demand is None:
+            self._wanted.set()
+        self._hold_until = float("-inf")  # the preview or a snapshot keeps the camera on
+        self._last_published: np.ndarray | None = None
+        self._published_as = ""  # stats.camera when _last_published went out
         self._jpeg = JpegDecoder()  # this stream's decoder state
-        # on-demand capture (both or neither): the state machine, and the Event the capture
-        # thread obeys; the loop asks the sinks for their readers every tick
-        self.demand, self.wanted = demand, wanted
-        self.hold_until = float("-inf")  # the preview or a snapshot keeps the camera on
         self._woke = stats.started  # when the camera was last asked to open
         self._standby_sent = float("-inf")
-        self.settings = settings
         self.width, self.height, self.fps = width, height, fps
         self.stats = stats
-        self.pacer = pacer or Pacer(fps)
         self.stall_after = stall_after
         self._clock = clock
         self._version = 0
         self._out: np.ndarray | None = None  # the last frame made from the camera
         self._input_t = 0.0  # capture time of the newest frame that decoded
         self._last: tuple[int, float] | None = None  # (seq, capture time) of the last frame taken
-        self.last_published: np.ndarray | None = None
         self._cards: dict[str, np.ndarray] = {}
         self._window: deque[tuple[float, int, float | None]] = deque()  # (sent, behind, ms)
         self._new_capture_t: float | None = None  # capture time of a frame new this tick
 
+    # -- what other threads read and ask
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def set_settings(self, settings: Settings) -> None:
+        """Swap in new Settings whole; the next frame uses them."""
+        self._settings = settings  # one reference: the loop reads it once per frame
+
+    @property
+    def sinks(self) -> list[Sink]:
+        return list(self._sinks)  # one reference, swapped whole
+
+    @property
+    def pacer(self) -> Pacing:
+        return self._pacer
+
+    @property
+    def wanted(self) -> threading.Event:
+        """Set while the camera should be open; the capture thread obeys it, the loop sets it."""
+        return self._wanted
+
+    @property
+    def on_demand(self) -> bool:
+        """Whether the camera opens only while an app reads (as last asked)."""
+        with self._shared:
+            return self._asked is not None
+
+    @property
+    def last_published(self) -> np.ndarray | None:
+        with self._shared:
+            return self._last_published
+
+    def set_demand(self, idle_after: float | None) -> None:
+        """On-demand capture, off ``idle_after`` s after the last reader left; None: the
+        camera wanted always. The loop takes it at its next tick; a running state machine
+        keeps its state (a call going on stays on)."""
+        with self._shared:
+            self._asked = idle_after
+
+    def hold(self, seconds: float) -> None:
+        """Keep the camera on for ``seconds`` (on the loop's clock) as if an app read it."""
+        with self._shared:
+            self._hold_until = max(self._hold_until, self._clock() + seconds)
+
+    def request_frame(self, timeout: float) -> np.ndarray | None:
+        """The frame published last (None: nothing yet). In standby, the camera is held open
+        for ``timeout`` s and the first live frame waited for: TimeoutError if none came."""
+        with self._shared:
+            if self._published_as == "standby":
+                self._hold_until = max(self._hold_until, self._clock() + timeout)
+                if not self._shared.wait_for(lambda: self._published_as == "live", timeout):
+                    raise TimeoutError(f"no live frame within {timeout:g} s")
+            return self._last_published
+
+    def swap_sinks(
+        self, sinks: Sequence[Sink], pacer: Pacing | None, width: int, height: int, fps: int
+    ) -> list[Sink]:
+        """Between two ticks, go on with ``sinks`` at this size and rate, paced by ``pacer``
+        (None: a Pacer at ``fps``); returns the sinks it sent to until now. A pure swap: the
+        caller opens the new sinks before and closes the old ones after, outside the lock."""
+        with self._tick_lock:
+            old, self._sinks = self._sinks, list(sinks)
+            self._pacer = pacer or Pacer(fps)
+            self.width, self.height, self.fps = width, height, fps
+            self._cards.clear()
+            if self._out is not None:  # the picture up now, at the new size
+                self._out = fit(self._out, width, height)
+            return old
+
     def card(self, kind: str) -> np.ndarray:
         if kind not in self._cards:
-            text = {
-                "starting": ("Starting camera...", "sketchd is opening your camera"),
-                "lost": (
-                    "Camera unavailable",
-                    "sketchd keeps trying; the picture returns by itself",
-                ),
-                "privacy": ("Camera off", "privacy mode: turn it off in the sketchd menu"),
-                "off": ("Sketch Camera is off", "sketchd has stopped; start it to go live again"),
-                "standby": ("Sketch Camera", "the camera turns on when an app uses it"),
-            }[kind]
-            self._cards[kind] = card(self.width, self.height, *text)
+            self._cards[kind] = card(self.width, self.height, *CARDS[kind])
         return self._cards[kind]
 
     def next_frame(self) -> np.ndarray:
@@ -139,17 +218,16 @@ class Publisher:
                     log.exception(
                         "preset %s failed on a frame; publishing the last good one", s.preset
                     )
-        # live means a frame that decoded and filtered well, recently: a camera sending only
-        # corrupt frames is as lost as a silent one (never show a stale picture as live)
-        # live: a frame that decoded recently, captured since the camera was last asked to
-        # open (after a standby, a frame left from before it is a stale picture)
+        # live: a frame that decoded recently (a camera sending only corrupt frames is as lost
+        # as a silent one), captured since the camera was last asked to open (after a standby,
+        # a frame left from before it is a stale picture)
         fresh = (
             self._out is not None
             and now - self._input_t <= self.stall_after
             and self._input_t >= self._woke
         )
         waking = now - self._woke <= max(self.stall_after, 3.0)
-        if self.wanted is not None and not self.wanted.is_set():
+        if self._demand is not None and not self._wanted.is_set():
             self.stats.camera = "standby"
         elif fresh:
             self.stats.camera = "live"
@@ -170,20 +248,42 @@ class Publisher:
 
     STANDBY_INTERVAL = 0.5  # s between frames in standby: the device stays listed, cheaply
 
+    def _take_demand(self, now: float) -> None:
+        """What ``set_demand`` asked for, taken in (the loop alone changes its Demand)."""
+        with self._shared:
+            idle_after = self._asked
+        if idle_after is None:
+            if self._demand is None:
+                return
+            self._demand = None
+            self.stats.standby_since = None
+            if not self._wanted.is_set():
+                self._woke = now
+                self._wanted.set()
+                log.info("camera: on (on-demand capture is off)")
+        elif self._demand is None:
+            self._demand = Demand(idle_after)
+        elif self._demand.idle_after != idle_after:
+            self._demand.retune(idle_after)
+
     def update_demand(self, now: float) -> None:
         """Ask the sinks who reads them and turn the camera on or off (on-demand capture)."""
-        if self.demand is None or self.wanted is None:
+        demand = self._demand
+        if demand is None:
             return
         st = self.stats
-        readers = combine([s.readers() if isinstance(s, ReaderAware) else None for s in self.sinks])
+        with self._shared:
+            hold = now < self._hold_until
+        sinks = self._sinks
+        readers = combine([s.readers() if isinstance(s, ReaderAware) else None for s in sinks])
         if readers is None:  # nothing can tell who reads: on, as always
             on, why = True, "no sink can tell who reads it"
             st.readers, st.readers_how = None, ""
         else:
-            on = self.demand.update(now, readers.count, readers.grace, now < self.hold_until)
-            why = self.demand.why
+            on = demand.update(now, readers.count, readers.grace, hold)
+            why = demand.why
             st.readers, st.readers_how = readers.count, readers.how
-        if on == self.wanted.is_set():
+        if on == self._wanted.is_set():
             if not on and st.standby_since is None:  # the first tick: say where it stands
                 st.standby_since = now
                 log.info("camera: standby (%s; it opens when one does)", why)
@@ -191,44 +291,21 @@ class Publisher:
         if on:
             self._woke = now
             st.standby_since = None
-            self.wanted.set()
+            self._wanted.set()
             log.info("camera: on (%s)", why)
         else:
             st.standby_since = now
-            self.wanted.clear()
+            self._wanted.clear()
             log.info("camera: standby (%s)", why)
 
-    def swap_sinks(
-        self,
-        replace: Callable[[list[Sink]], tuple[list[Sink], object | None]],
-        width: int,
-        height: int,
-        fps: int,
-    ) -> None:
-        """Between two ticks, hand the sinks to ``replace`` (it closes them and opens the new
-        ones, in the caller's thread, while the loop waits) and go on with the sinks it
-        returns, at the new size and rate, paced by the pacer it returns (None: a Pacer at
-        ``fps``). Whatever ``replace`` raises propagates; the loop then goes on with no sink."""
-        with self._output_lock:
-            old, self.sinks = self.sinks, []
-            self.width, self.height, self.fps = width, height, fps
-            self._cards.clear()
-            if self._out is not None:  # the picture up now, at the new size
-                self._out = fit(self._out, width, height)
-            sinks: list[Sink] = []
-            pacer: object | None = None
-            try:
-                sinks, pacer = replace(old)
-            finally:
-                self.sinks, self.pacer = list(sinks), pacer or Pacer(fps)
-
     def tick(self) -> None:
-        with self._output_lock:
+        with self._tick_lock:
             self._tick()
 
     def _tick(self) -> None:
         self._new_capture_t = None
         now = self._clock()
+        self._take_demand(now)
         self.update_demand(now)
         out = self.next_frame()
         if self.stats.camera == "standby":
@@ -236,7 +313,7 @@ class Publisher:
                 return  # nobody watches: a frame every half second keeps the device listed
             self._standby_sent = now
         failed, took = "", 0
-        for sink in self.sinks:
+        for sink in self._sinks:
             try:
                 sink.send(out)
                 took += 1
@@ -247,8 +324,10 @@ class Publisher:
         if self.stats.output_error and not failed:
             log.info("output: the virtual camera works again")
         self.stats.output_error = failed
-        self.last_published = out
-        sent = took > 0 or not self.sinks  # published and fps count frames a sink took
+        with self._shared:  # a snapshot may wait for it
+            self._last_published, self._published_as = out, self.stats.camera
+            self._shared.notify_all()
+        sent = took > 0 or not self._sinks  # published and fps count frames a sink took
         if sent:
             self.stats.published += 1
         self._measure(self._clock(), sent)
@@ -291,7 +370,7 @@ class Publisher:
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.tick()
-            self.pacer.sleep_until_next_frame()
+            self._pacer.sleep_until_next_frame()
 
     FAREWELL_FRAMES = 3
 
@@ -299,7 +378,7 @@ class Publisher:
         """Send the "Sketch Camera is off" card a few frames long, so that a call still holding
         the virtual camera after sketchd stops shows that instead of a frozen face. Called
         once the loop has stopped, by the thread stopping it; never raises."""
-        with self._output_lock:
+        with self._tick_lock:
             self._farewell(sleep)
 
     def _farewell(self, sleep: Callable[[float], None]) -> None:
@@ -307,7 +386,7 @@ class Publisher:
         for i in range(self.FAREWELL_FRAMES):
             if i:
                 sleep(1.0 / self.fps)
-            for sink in self.sinks:
+            for sink in self._sinks:
                 try:
                     sink.send(off)
                 except Exception as e:  # stopping: a failing device changes nothing now

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Pacing(Protocol):
+    """What paces the publish loop: a Pacer, or a sink that paces itself (pyvirtualcam's
+    camera). Called by the publish thread only, once after every tick."""
+
+    def sleep_until_next_frame(self) -> None: ...
 
 
 class Pacer:

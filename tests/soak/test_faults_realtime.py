@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -70,11 +71,10 @@ def test_publishing_never_pauses_through_camera_faults():
     config = parse(paths.default_config_file().read_text())
     sink = RecordingSink(keep=100_000)
     cam = ScriptedCamera()
-    d = Daemon(config, cam, [sink])
-    d.publisher.fps = FPS
+    config = replace(config, output=replace(config.output, fps=FPS))
     from sketchd.pipeline.pacer import Pacer
 
-    d.publisher.pacer = Pacer(FPS)
+    d = Daemon(config, cam, [sink], pacer=Pacer(FPS))
     marks = {}
     d.start()
     try:

@@ -19,6 +19,7 @@ import pytest
 
 from sketchd import paths
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
@@ -54,6 +55,7 @@ def test_long_run_keeps_memory_and_threads_flat(tmp_path):
     sink = RecordingSink(keep=2)
     source = DemoSource(640, 360, 30, sleep=lambda _s: None)
     daemon = Daemon(config, source, [sink], pacer=Unpaced())
+    controller = Controller(config, daemon)
     curve: list[tuple[int, float, int, int]] = []
     daemon.start()
     try:
@@ -62,7 +64,7 @@ def test_long_run_keeps_memory_and_threads_flat(tmp_path):
         while sink.count < FRAMES:
             if sink.count >= next_switch:
                 i += 1
-                daemon.controller.set_preset(presets[i % len(presets)])
+                controller.set_preset(presets[i % len(presets)])
                 next_switch += SWITCH_EVERY
             if not curve or sink.count - curve[-1][0] >= max(FRAMES // 50, 100):
                 curve.append((sink.count, rss_mb(), native_threads(), threading.active_count()))

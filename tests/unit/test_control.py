@@ -16,6 +16,7 @@ import pytest
 
 from sketchd import control, paths
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.errors import SketchdError, UsageError
 from sketchd.sinks.memory import RecordingSink
@@ -36,13 +37,18 @@ def daemon(home):
 
 
 @pytest.fixture
-def start_server(daemon):
+def controller(daemon):
+    return Controller(CONFIG, daemon)
+
+
+@pytest.fixture
+def start_server(controller):
     """Start a server for the daemon, with the options given (a short ``timeout``, say); all
     are closed at the end. One per test: they share the socket path."""
     started: list[control.Server] = []
 
     def start(**options) -> control.Server:
-        started.append(control.Server(daemon.controller, **options).start())
+        started.append(control.Server(controller, **options).start())
         return started[-1]
 
     yield start
@@ -76,10 +82,10 @@ def raw(data: bytes, *, shut: bool = True, timeout: float = 5.0) -> dict:
 
 
 def assert_still_serving(daemon) -> None:
-    n = daemon.controller.status()["published"]
-    assert control.request("status")["preset"] == daemon.controller.settings.preset
+    n = daemon.stats.published
+    assert control.request("status")["preset"] == daemon.publisher.settings.preset
     assert not daemon.stop_event.is_set()
-    wait_until(lambda: daemon.controller.status()["published"] > n, "frames keep flowing")
+    wait_until(lambda: daemon.stats.published > n, "frames keep flowing")
 
 
 def test_the_folder_is_0700_and_the_socket_0600(server):
@@ -97,9 +103,9 @@ def test_a_loose_runtime_folder_is_tightened(home):
     assert stat.S_IMODE(d.stat().st_mode) == 0o700
 
 
-def test_commands_reach_the_controller(server, daemon):
+def test_commands_reach_the_controller(server, daemon, controller):
     assert control.request("preset", name="ink")["preset"] == "ink"
-    assert daemon.controller.settings.preset == "ink"
+    assert controller.settings.preset == "ink"
     assert control.request("next")["preset"] == list(CONFIG.presets)[4]
     assert control.request("bypass", on=True)["bypass"] is True
     assert control.request("privacy", on="on")["privacy"] is True
@@ -107,7 +113,7 @@ def test_commands_reach_the_controller(server, daemon):
     st = control.request("status")
     assert st["pid"] == os.getpid() and st["log"].endswith("sketchd.log")
     assert {"preset", "fps", "camera", "published", "uptime"} <= set(st)
-    wait_until(lambda: daemon.controller.publisher.last_published is not None, "a frame")
+    wait_until(lambda: daemon.publisher.last_published is not None, "a frame")
     assert control.request("snapshot")["path"].endswith(".png")
 
 
@@ -208,10 +214,10 @@ def test_a_stale_socket_file_is_replaced(start_server):
     assert not control.socket_path().exists()
 
 
-def test_a_socket_path_too_long_is_a_clear_error(daemon, tmp_path):
+def test_a_socket_path_too_long_is_a_clear_error(controller, tmp_path):
     long = tmp_path / ("x" * 120) / "control.sock"
     with pytest.raises(SketchdError, match="too long for a Unix socket"):
-        control.Server(daemon.controller, long).start()
+        control.Server(controller, long).start()
 
 
 def test_one_instance_lock(home):

@@ -5,16 +5,22 @@ test waits for a state, or runs before the threads start or after they stop."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from sketchd import paths
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.errors import OutputError
+from sketchd.pipeline.demand import Readers
+from sketchd.pipeline.frames import CameraFrame
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
+from tests.conftest import wait_until
 
 
 def replace_size(config, width: int, height: int):
@@ -99,9 +105,128 @@ def test_a_failed_output_reopen_is_raised_and_the_loop_keeps_running():
         d.stop()
 
 
-def test_the_controller_gets_its_collaborators_at_construction(tmp_path):
+class SlowToOpen(RecordingSink):
+    """A device whose open takes until the test sets ``go``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opening, self.go = threading.Event(), threading.Event()
+
+    def open(self) -> str:
+        self.opening.set()
+        self.go.wait(10.0)  # ends a hang only
+        return super().open()
+
+
+def test_the_loop_runs_on_while_an_output_reload_opens_its_device():
+    slow, first = SlowToOpen(), RecordingSink()
+    d = daemon([first], make_sinks=lambda cfg: ([slow], None))
+    d.start()
+    bigger = replace_size(CONFIG, 200, 100)
+    reload = threading.Thread(target=d.reopen, args=(bigger,), kwargs={"output": True})
+    try:
+        reload.start()
+        assert slow.opening.wait(10.0)
+        assert first.closed  # closed before the new one opens: one writer per device
+        n = d.stats.published
+        wait_until(lambda: d.stats.published > n + 2, "ticks while the device opens")
+        slow.go.set()
+        reload.join(10.0)
+        wait_until(lambda: slow.count > 0, "frames to the new device")
+        assert slow.last().shape[:2] == (100, 200) and d.sinks == [slow]
+    finally:
+        slow.go.set()
+        d.stop()
+
+
+def test_the_controller_is_built_on_top_of_the_pipeline(tmp_path):
     path = tmp_path / "sketchd.yaml"
-    d = daemon([RecordingSink()], config_path=path, overrides=lambda c: c)
-    assert d.controller.config_path == path
-    assert d.controller.publisher is d.publisher
-    assert d.controller.status()["config"] == str(path)
+    d = daemon([RecordingSink()])
+    c = Controller(CONFIG, d, config_path=path)
+    assert c.config_path == path and c.status()["config"] == str(path)
+    c.set_preset("ink")
+    assert d.publisher.settings.preset == "ink"
+    c.quit()
+    assert d.stop_event.is_set()
+
+
+def with_camera(config, **changes):
+    return replace(config, camera=replace(config.camera, **changes))
+
+
+class ReloadMidTick(RecordingSink):
+    """A virtual camera that counts one reader. The publish loop asks it mid-tick, between
+    reading its on-demand state and using it; ``during`` then runs once, in a thread of its
+    own (the config watcher's), to its end before the tick goes on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.during: Callable[[], object] | None = None
+        self.ran = threading.Event()
+
+    def readers(self) -> Readers:
+        during, self.during = self.during, None
+        if during is not None:
+            watcher = threading.Thread(target=during, name="sketchd-config-watcher")
+            watcher.start()
+            watcher.join(10.0)  # ends a hang only
+            self.ran.set()
+        return Readers(1, 0.0, "scripted")
+
+
+def test_a_reload_turning_on_demand_off_mid_tick_leaves_the_loop_running():
+    on = with_camera(CONFIG, on_demand=True)
+    sink = ReloadMidTick()
+    d = daemon([sink], make_source=lambda cam: DemoSource(64, 48, 30))
+    d.start()
+    try:
+        wait_until(lambda: sink.count > 0, "a first frame")
+        sink.during = lambda: d.reopen(with_camera(on, on_demand=False), camera=True)
+        wait_until(sink.ran.is_set, "a reload in the middle of a tick")
+        n = sink.count
+        wait_until(lambda: sink.count > n + 2 or d.stop_event.is_set(), "more frames")
+        assert not d.stop_event.is_set(), "the publish loop failed"
+        wait_until(lambda: d.stats.camera == "live", "the camera, wanted always now")
+    finally:
+        d.stop()
+
+
+class StuckCamera:
+    """A camera whose read blocks until the test sets ``release`` (a driver stuck in read)."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.reading, self.release = threading.Event(), threading.Event()
+
+    def open(self) -> str:
+        return "stuck camera"
+
+    def read(self) -> CameraFrame:
+        self.reading.set()
+        self.release.wait(10.0)  # ends a hang only
+        img = np.zeros((48, 64, 3), np.uint8)
+        return CameraFrame(img, "BGR", 64, 48, 1, 0.0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_capture_thread_stuck_in_a_read_writes_nothing_once_the_camera_is_reopened(caplog):
+    stuck, fresh = StuckCamera(), DemoSource(64, 48, 30)
+    d = Daemon(CONFIG, stuck, [RecordingSink()], make_source=lambda cam: fresh)
+    d.start()
+    try:
+        assert stuck.reading.wait(10.0)
+        old = d.capture
+        d.reopen(CONFIG, camera=True)
+        assert d.capture is not old and old.is_alive()
+        said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("still in a read" in m for m in said), said  # the log says so
+        wait_until(lambda: d.mailbox.latest()[0] is not None, "a frame from the new camera")
+        stuck.release.set()  # the stuck read returns: its frame and its close come too late
+        old.join(10.0)
+        assert not old.is_alive()
+        assert d.stats.camera_open, "the old thread's close was taken for the new camera's"
+    finally:
+        d.stop()

@@ -144,9 +144,7 @@ class Watched(RecordingSink):
 
 
 def on_demand(clock: Clock, sink: Watched):
-    p = publisher(clock=clock, sinks=[sink])
-    p.demand, p.wanted = Demand(idle_after=5.0), threading.Event()
-    return p
+    return publisher(clock=clock, sinks=[sink], demand=Demand(idle_after=5.0))
 
 
 def test_standby_sends_a_card_twice_a_second_and_a_reader_wakes_the_camera():
@@ -178,8 +176,7 @@ def test_standby_sends_a_card_twice_a_second_and_a_reader_wakes_the_camera():
 
 def test_a_sink_that_cannot_tell_keeps_the_camera_on():
     clock = Clock()
-    p = publisher(clock=clock, sinks=[RecordingSink()])
-    p.demand, p.wanted = Demand(), threading.Event()
+    p = publisher(clock=clock, sinks=[RecordingSink()], demand=Demand())
     p.tick()
     assert p.wanted.is_set() and p.stats.readers is None
 
@@ -274,3 +271,64 @@ def test_after_a_standby_a_frame_left_from_before_is_never_shown_as_live():
     p.mailbox.put(frame(photo(), 3, clock.t))  # the camera's first new frame
     p.tick()
     assert p.stats.camera == "live"
+
+
+def test_a_hold_keeps_the_camera_on_for_its_seconds_on_the_loops_clock():
+    clock, sink = Clock(), Watched(0)
+    p = on_demand(clock, sink)
+    p.tick()
+    assert p.stats.camera == "standby"
+    p.hold(2.0)
+    p.tick()
+    assert p.wanted.is_set()
+    clock.t += 2.1  # the hold is over: idle_after (5 s) from here
+    p.tick()
+    assert p.wanted.is_set()
+    clock.t += 5.0
+    p.tick()
+    assert not p.wanted.is_set() and p.stats.camera == "standby"
+
+
+def test_a_frame_requested_in_standby_opens_the_camera_and_is_a_live_one():
+    clock, sink = Clock(), Watched(0)
+    p = on_demand(clock, sink)
+    p.tick()
+    assert p.stats.camera == "standby"
+    with pytest.raises(TimeoutError):
+        p.request_frame(0.0)  # nothing live at once; the camera is held open meanwhile
+    got: list = []
+    asker = threading.Thread(target=lambda: got.append(p.request_frame(10.0)))
+    asker.start()
+    for seq in range(1, 100_000):  # ticks until it has its frame: no time is measured
+        p.tick()
+        p.mailbox.put(frame(photo(), seq, clock.t))
+        clock.t += 0.001
+        if not asker.is_alive():
+            break
+    asker.join()
+    assert p.stats.camera == "live" and got and got[0] is not None
+    assert not any(np.array_equal(got[0], p.card(k)) for k in ("standby", "starting"))
+
+
+def test_a_frame_requested_while_live_comes_at_once():
+    clock, sink = Clock(), Watched(1)
+    p = on_demand(clock, sink)
+    assert p.request_frame(5.0) is None  # nothing published yet
+    p.tick()
+    p.mailbox.put(frame(photo(), 1, clock.t))
+    p.tick()
+    assert p.stats.camera == "live" and p.request_frame(0.0) is p.last_published
+
+
+def test_turning_on_demand_off_wants_the_camera_at_the_next_tick():
+    clock, sink = Clock(), Watched(0)
+    p = on_demand(clock, sink)
+    p.tick()
+    assert not p.wanted.is_set() and p.on_demand
+    p.set_demand(None)
+    assert not p.on_demand  # asked: the status says so at once
+    p.tick()
+    assert p.wanted.is_set() and p.stats.camera == "starting" and p.stats.standby_since is None
+    p.set_demand(3.0)
+    p.tick()  # a new state machine, off: nobody reads
+    assert not p.wanted.is_set() and p.stats.camera == "standby"

@@ -12,10 +12,12 @@ import pytest
 
 from sketchd import paths
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.errors import CameraError, OutputError
 from sketchd.filters import build
 from sketchd.pipeline.capture import Capture
+from sketchd.pipeline.demand import Demand
 from sketchd.pipeline.engine import Publisher, process
 from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
 from sketchd.pipeline.mailbox import Mailbox
@@ -50,12 +52,13 @@ def frame(img: np.ndarray, seq: int, t: float) -> CameraFrame:
     return CameraFrame(img, "BGR", img.shape[1], img.shape[0], seq, t)
 
 
-def publisher(preset: str = "pencil", clock=None, sinks=(), **toggles) -> Publisher:
+def publisher(
+    preset: str = "pencil", clock=None, sinks=(), demand: Demand | None = None, **toggles
+) -> Publisher:
     config = CONFIG
     s = settings_for(config, preset, **toggles)
-    return Publisher(
-        Mailbox(), list(sinks), s, W, H, 30, Stats(started=clock()), pacer=None, clock=clock
-    )
+    stats = Stats(started=clock())
+    return Publisher(Mailbox(), list(sinks), s, W, H, 30, stats, clock=clock, demand=demand)
 
 
 # -- mailbox -------------------------------------------------------------------------------
@@ -242,13 +245,13 @@ def test_the_newest_frame_goes_out_and_its_freshness_is_measured():
 
     from dataclasses import replace
 
-    p.settings = replace(p.settings, chain=filter_while_the_camera_delivers)
+    p.set_settings(replace(p.settings, chain=filter_while_the_camera_delivers))
     p.mailbox.put(frame(img, 6, clock.t))
     p.tick()
     assert (p.stats.behind, p.stats.behind_max) == (1, 1)
     assert p.stats.latency_ms == pytest.approx(26.0)  # median of 12 and 40 ms
 
-    p.settings = replace(p.settings, chain=slow)
+    p.set_settings(replace(p.settings, chain=slow))
     clock.t += 2.0  # a second later the window has forgotten it; the worst is kept
     p.mailbox.put(frame(img, 100, clock.t))
     p.tick()
@@ -317,7 +320,7 @@ def test_a_failing_filter_keeps_the_last_good_frame():
 
     from dataclasses import replace
 
-    p.settings = replace(p.settings, chain=broken)
+    p.set_settings(replace(p.settings, chain=broken))
     p.mailbox.put(frame(img[::-1].copy(), 2, clock.t))
     assert np.array_equal(p.next_frame(), good)
     assert p.stats.filter_errors == 1
@@ -367,17 +370,17 @@ def test_when_every_sink_fails_nothing_counts_as_published_and_fps_falls_to_zero
         p.tick()
         clock.t += 0.1
     assert p.stats.published == 0 and p.stats.fps == 0.0
-    p.sinks = [RecordingSink()]  # the device came: frames count again
+    p.swap_sinks([RecordingSink()], None, W, H, 30)  # the device came: frames count again
     p.tick()
     clock.t += 1.5  # then it goes again: the last second's window empties
-    p.sinks = [Broken()]
+    p.swap_sinks([Broken()], None, W, H, 30)
     p.tick()
     assert p.stats.published == 1 and p.stats.fps == 0.0
 
 
 def test_swapping_sinks_between_ticks_keeps_the_loop_and_its_picture():
-    """An output change on reload: the old sinks go to ``replace`` (which closes them), the
-    new ones get the next frame at the new size, paced by what ``replace`` returns."""
+    """An output change on reload: a pure swap (the Daemon opens the new sinks and closes the
+    old ones, outside the loop's lock); the new ones get the next frame at the new size."""
     clock = Clock()
     old = RecordingSink()
     p = publisher(clock=clock, sinks=[old])
@@ -385,35 +388,24 @@ def test_swapping_sinks_between_ticks_keeps_the_loop_and_its_picture():
     p.tick()
     assert old.last().shape[:2] == (H, W) and p.stats.camera == "live"
     new = RecordingSink()
-    seen: list = []
-
-    def replace(sinks):
-        seen.append(list(sinks))
-        for s in sinks:
-            s.close()
-        return [new], new
-
-    p.swap_sinks(replace, 200, 100, 15)
-    assert seen == [[old]] and old.closed and p.sinks == [new] and p.pacer is new
+    pacer = Pacer(15)
+    assert p.swap_sinks([new], pacer, 200, 100, 15) == [old]
+    assert not old.closed and not new.opened  # neither opened nor closed here
+    assert p.sinks == [new] and p.pacer is pacer
     p.tick()  # no new camera frame: the picture up before the swap, at the new size
     assert new.last().shape[:2] == (100, 200) and p.stats.camera == "live"
-    assert old.count == 1  # nothing went to a closed sink
+    assert old.count == 1  # nothing went to the old sink
     p.mailbox.put(frame(photo(), 2, clock()))
     p.tick()
     assert new.count == 2 and new.last().shape[:2] == (100, 200)
     assert p.card("privacy").shape[:2] == (100, 200)  # the cards are drawn again
 
 
-def test_a_swap_that_fails_leaves_the_loop_running_to_no_sink():
+def test_with_no_sink_the_loop_runs_on_paced_by_a_pacer_of_its_own():
     clock = Clock()
     old = RecordingSink()
     p = publisher(clock=clock, sinks=[old])
-
-    def replace(sinks):
-        raise OutputError("/dev/video10 cannot take 200x100")
-
-    with pytest.raises(OutputError):
-        p.swap_sinks(replace, 200, 100, 30)
+    assert p.swap_sinks([], None, 200, 100, 30) == [old]
     assert p.sinks == [] and isinstance(p.pacer, Pacer)
     n = p.stats.published
     p.tick()
@@ -634,8 +626,9 @@ def test_daemon_publishes_the_demo_camera_and_releases_everything_on_stop():
         ticks.wait_for(lambda: d.stats.camera == "live", 20)
         n = sink.count
         ticks.wait_for(lambda: sink.count > n + 3)  # frames keep flowing
-        d.controller.set_preset("ink")
-        assert d.controller.status()["preset"] == "ink"
+        c = Controller(config, d)
+        c.set_preset("ink")
+        assert c.status()["preset"] == "ink"
         n = sink.count
         ticks.wait_for(lambda: sink.count > n + 1)
         last = sink.last()
@@ -662,7 +655,7 @@ def test_a_camera_sending_only_corrupt_frames_counts_as_lost_but_a_broken_filter
     p = publisher(clock=clock)
     p.mailbox.put(frame(img, 1, clock.t))
     good = p.next_frame().copy()
-    p.settings = replace(p.settings, chain=lambda f: 1 / 0)
+    p.set_settings(replace(p.settings, chain=lambda f: 1 / 0))
     for seq in range(2, 30):
         clock.t += 0.05
         p.mailbox.put(frame(img, seq, clock.t))

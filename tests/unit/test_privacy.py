@@ -183,7 +183,7 @@ def test_publishing_opens_no_network_socket_and_writes_no_file(home, tmp_path, m
     ticks = 0
     for preset in CONFIG.presets:
         for toggles in ({}, {"bypass": True}, {"privacy": True}):
-            p.settings = settings_for(CONFIG, preset, **toggles)
+            p.set_settings(settings_for(CONFIG, preset, **toggles))
             for _ in range(6):
                 p.mailbox.put(camera.read())
                 p.tick()

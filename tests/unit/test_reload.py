@@ -16,6 +16,7 @@ import pytest
 
 from sketchd import paths, reload
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.errors import ConfigError
 from sketchd.sinks.memory import RecordingSink
@@ -53,13 +54,14 @@ def running(home, tmp_path):
     cfg_file.write_text(tinted())
     cfg = reload.read(cfg_file)
     sink = RecordingSink(keep=3)
-    d = Daemon(cfg, make_source(cfg.camera), [sink], make_source=make_source, config_path=cfg_file)
+    d = Daemon(cfg, make_source(cfg.camera), [sink], make_source=make_source)
+    c = Controller(cfg, d, config_path=cfg_file)
     notices: list[tuple[str, str]] = []
-    d.controller.notices.append(lambda t, m: notices.append((t, m)))
+    c.notices.append(lambda t, m: notices.append((t, m)))
     d.start()
-    watcher = reload.Watcher(cfg_file, d.controller.reload, settle=0)  # no thread: poll_once
+    watcher = reload.Watcher(cfg_file, c.reload, settle=0)  # no thread: poll_once
     wait_until(lambda: d.stats.camera == "live", timeout=20)
-    yield d, sink, cfg_file, notices, watcher
+    yield d, c, sink, cfg_file, notices, watcher
     d.stop()
 
 
@@ -70,18 +72,18 @@ def published(sink: RecordingSink) -> np.ndarray:
 
 
 def test_an_edit_applies_without_closing_the_output(running):
-    d, sink, cfg_file, notices, watcher = running
+    _d, c, sink, cfg_file, notices, watcher = running
     assert dominant(published(sink)) == "red"
     cfg_file.write_text(tinted("#0000ff"))
     assert watcher.poll_once()  # the look that sees the edit applies it
-    assert d.controller.config == reload.read(cfg_file)
+    assert c.config == reload.read(cfg_file)
     wait_until(lambda: dominant(sink.last()) == "blue")  # the next camera frame is blue
     assert sink.opened and not sink.closed  # the call app keeps its stream
-    assert d.controller.settings.preset == "tint" and not notices
+    assert c.settings.preset == "tint" and not notices
 
 
 def test_a_broken_edit_keeps_the_running_config_and_is_reported_once(running, caplog):
-    d, sink, cfg_file, notices, watcher = running
+    d, _c, sink, cfg_file, notices, watcher = running
     cfg_file.write_text(tinted("#0000ff").replace("strength: 1.0", "strength: 7") + "bogus: 1\n")
     assert watcher.poll_once() and len(notices) == 1
     assert not any(watcher.poll_once() for _ in range(3))  # more looks, the same bytes
@@ -98,15 +100,15 @@ def test_a_broken_edit_keeps_the_running_config_and_is_reported_once(running, ca
 
 
 def test_switching_presets_by_file_and_losing_the_active_one(running):
-    d, _sink, cfg_file, _, watcher = running
-    d.controller.set_preset("pencil")
+    _d, c, _sink, cfg_file, _, watcher = running
+    c.set_preset("pencil")
     cfg_file.write_text(tinted().replace("  pencil:\n    chain: [pencil]\n", ""))
-    assert watcher.poll_once() and "pencil" not in d.controller.config.presets
-    assert d.controller.settings.preset == "tint"  # its preset is gone: the file's applies
-    d.controller.set_preset("tint")
+    assert watcher.poll_once() and "pencil" not in c.config.presets
+    assert c.settings.preset == "tint"  # its preset is gone: the file's applies
+    c.set_preset("tint")
     cfg_file.write_text(tinted().replace("preset: tint", "preset: pencil"))
     assert watcher.poll_once()
-    assert d.controller.settings.preset == "pencil"  # `preset:` changed: it applies
+    assert c.settings.preset == "pencil"  # `preset:` changed: it applies
 
 
 def publish_threads() -> list[threading.Thread]:
@@ -114,7 +116,7 @@ def publish_threads() -> list[threading.Thread]:
 
 
 def test_an_output_size_change_reopens_only_the_output(running):
-    d, sink, cfg_file, _, watcher = running
+    d, _c, sink, cfg_file, _, watcher = running
     capture, publisher, threads = d.capture, d.publisher, publish_threads()
     cfg_file.write_text(tinted(w=200, h=100))
     assert watcher.poll_once()
@@ -126,7 +128,7 @@ def test_an_output_size_change_reopens_only_the_output(running):
 
 
 def test_a_camera_change_reopens_only_the_camera(running):
-    d, sink, cfg_file, _, watcher = running
+    d, _c, sink, cfg_file, _, watcher = running
     capture, publisher = d.capture, d.publisher
     cfg_file.write_text(tinted().replace("width: 160, height: 120", "width: 96, height: 64"))
     assert watcher.poll_once()
@@ -138,13 +140,13 @@ def test_a_camera_change_reopens_only_the_camera(running):
 
 
 def test_reload_by_hand_reports_what_changed(running):
-    d, _sink, cfg_file, _, _watcher = running
-    assert d.controller.reload() == {"changed": [], "preset": "tint"}
+    _d, c, _sink, cfg_file, _, _watcher = running
+    assert c.reload() == {"changed": [], "preset": "tint"}
     cfg_file.write_text(tinted("#00ff00") + "snapshots: {folder: /tmp/x}\n")
-    assert d.controller.reload()["changed"] == ["presets", "snapshots"]
+    assert c.reload()["changed"] == ["presets", "snapshots"]
     cfg_file.unlink()
     with pytest.raises(ConfigError, match="no such file"):
-        d.controller.reload()
+        c.reload()
 
 
 def test_diff():
@@ -236,18 +238,18 @@ def test_an_output_that_fails_to_reopen_is_reported_and_the_loop_goes_on(home, t
         sinks,
         make_source=make_source,
         make_sinks=make_sinks,
-        config_path=cfg_file,
     )
+    c = Controller(cfg, d, config_path=cfg_file)
     notices: list = []
-    d.controller.notices.append(lambda t, m: notices.append((t, m)))
+    c.notices.append(lambda t, m: notices.append((t, m)))
     d.start()
     try:
         cfg_file.write_text(tinted(w=200, h=100))
-        d.controller.reload()
+        c.reload()
         assert notices == [("Config applied, but", "/dev/video10 cannot take 200x100")]
         assert made[0].closed
         n = d.stats.published
         wait_until(lambda: d.stats.published > n + 3)  # the loop runs on, to no sink
-        assert d.controller.status()["preset"] == "tint"
+        assert c.status()["preset"] == "tint"
     finally:
         d.stop()

@@ -11,6 +11,7 @@ import pytest
 
 from sketchd import paths, state
 from sketchd.config.loader import parse
+from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.sinks.memory import NullSink
 from sketchd.sources.demo import DemoSource
@@ -69,7 +70,7 @@ def test_an_unwritable_state_folder_is_logged_not_raised(home, caplog):
 
 def test_restore_and_saver(home):
     d = Daemon(CONFIG, DemoSource(64, 48, 30), [NullSink()])
-    c = d.controller
+    c = Controller(CONFIG, d)
     s = c.restore(state.State("ink", bypass=True, privacy=True, mirror=True))
     assert (s.preset, s.bypass, s.privacy, s.mirror) == ("ink", True, True, True)
     s = c.restore(state.State("gone", bypass=False), preset=True)

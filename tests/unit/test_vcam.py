@@ -149,6 +149,7 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
 
     from sketchd import paths
     from sketchd.config.loader import parse
+    from sketchd.controller import Controller
     from sketchd.daemon import Daemon
     from sketchd.sources.demo import DemoSource
 
@@ -171,7 +172,7 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     d.start(retry_output=True)
     try:
         ticks.wait_for(lambda: d.stats.output_error != "")
-        err = d.controller.status()["output_error"]
+        err = Controller(config, d).status()["output_error"]
         assert "cannot open the virtual camera /dev/video10: device busy" in err
         assert "keeps reopening it" in err and "v4l2loopback" in err  # with its fix
         tried, n = fake.attempts, ticks.count
@@ -185,6 +186,6 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
         clock.t += sink.BACKOFF[2]
         ticks.wait_for(lambda: d.stats.output_error == "" and d.stats.published > 0)
         assert len(fake.opened) == 1 and fake.opened[0].frames, "the device never opened"
-        assert d.controller.status()["output_error"] == ""
+        assert Controller(config, d).status()["output_error"] == ""
     finally:
         d.stop()
