@@ -12,6 +12,7 @@ import types
 import pytest
 
 from sketchd import doctor
+from sketchd.doctor import checks as common
 
 from .fake_sysfs import FakeSys, checks, install
 
@@ -164,8 +165,8 @@ def test_a_missing_camera_says_how_to_pick_one(fake_sys):
     ],
 )
 def test_tray_check_never_fails_run(monkeypatch, env, libs, ok, text):
-    monkeypatch.setattr(doctor, "_typelibs", lambda: libs)
-    c = doctor._tray("linux", env)
+    monkeypatch.setattr(common, "typelibs", lambda: libs)
+    c = common.tray_check("linux", env)
     assert c.ok is ok and not c.required
     assert text in c.summary + c.fix
 
@@ -186,8 +187,8 @@ def test_the_tray_check_probes_the_typelibs_once_and_only_when_the_tray_would(
         calls.append(1)
         return {"Gtk": True, "AyatanaAppIndicator3": False, "AppIndicator3": True}
 
-    monkeypatch.setattr(doctor, "_typelibs", typelibs)
-    assert doctor._tray("linux", env).ok is ok
+    monkeypatch.setattr(common, "typelibs", typelibs)
+    assert common.tray_check("linux", env).ok is ok
     assert len(calls) == probes
 
 
@@ -195,18 +196,18 @@ def test_the_tray_check_finds_the_bus_by_its_socket_as_the_tray_does(monkeypatch
     from sketchd.tray import choose_backend
 
     libs = {"Gtk": True, "AyatanaAppIndicator3": True, "AppIndicator3": False}
-    monkeypatch.setattr(doctor, "_typelibs", lambda: libs)
+    monkeypatch.setattr(common, "typelibs", lambda: libs)
     env = {"DISPLAY": ":0", "XDG_RUNTIME_DIR": str(tmp_path)}
-    assert "no D-Bus session bus" in doctor._tray("linux", env).summary
+    assert "no D-Bus session bus" in common.tray_check("linux", env).summary
     assert choose_backend(env, "linux", lambda ns, v: libs[ns])[0] is None
     (tmp_path / "bus").touch()
-    assert doctor._tray("linux", env).ok
+    assert common.tray_check("linux", env).ok
     assert choose_backend(env, "linux", lambda ns, v: libs[ns])[0] == "appindicator"
 
 
 @pytest.mark.parametrize(("platform", "where"), [("darwin", "macOS"), ("win32", "Windows")])
 def test_on_macos_and_windows_the_tray_needs_only_pystray(platform, where):
-    c = doctor._tray(platform, {})
+    c = common.tray_check(platform, {})
     assert c.ok and where in c.summary
 
 
@@ -215,7 +216,7 @@ def test_the_typelib_probe_answers_for_the_tray_s_typelibs():
 
     from sketchd.tray import TYPELIBS
 
-    libs = doctor._typelibs()
+    libs = common.typelibs()
     if importlib.util.find_spec("gi") is None:
         assert libs is None
     else:
@@ -224,7 +225,7 @@ def test_the_typelib_probe_answers_for_the_tray_s_typelibs():
 
 def test_the_tray_probe_does_not_import_pystray_or_gi_here():
     before = {m for m in sys.modules if m.split(".")[0] in ("pystray", "gi")}
-    doctor._tray("linux", {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"})
+    common.tray_check("linux", {"DISPLAY": ":0", "DBUS_SESSION_BUS_ADDRESS": "unix:x"})
     after = {m for m in sys.modules if m.split(".")[0] in ("pystray", "gi")}
     assert after == before
 

@@ -1,4 +1,4 @@
-"""`sketchd doctor`'s Linux virtual-camera checks (sketchd/doctor_v4l2.py) per v4l2loopback
+"""`sketchd doctor`'s Linux virtual-camera checks (sketchd/doctor/v4l2.py) per v4l2loopback
 release, on the fake tree of tests/unit/fake_sysfs.py: the release shown, the fix that fits it,
 free/busy/stuck devices with the programs holding them, the second device."""
 

@@ -1,10 +1,6 @@
-"""``sketchd doctor``: what `sketchd run` needs, checked one by one, each with the command that
-fixes it.
-
-``run_checks`` returns ``Check`` values and prints nothing (the CLI prints ``report``). Checks
-marked ``required`` decide whether `run` can work; the others (tray, autostart, exclusive_caps)
-are worth fixing but `run` works without them.
-"""
+"""The checks `sketchd doctor` runs on every OS: the config, the camera, pyvirtualcam (macOS,
+Windows), the tray and autostart; each returns one ``Check`` and prints nothing. The Linux
+virtual-camera checks are in doctor/v4l2.py."""
 
 from __future__ import annotations
 
@@ -16,10 +12,10 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sketchd.platform import current, guide_for_os, is_linux
+from sketchd.doctor.report import Check
+from sketchd.platform import guide_for_os
 from sketchd.platform.linux_desktop import NO_DISPLAY, NO_SESSION_BUS
 
 if TYPE_CHECKING:
@@ -28,85 +24,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def __getattr__(name: str) -> str:
-    """``doctor.MODPROBE`` and ``doctor.RELOAD``: the Linux commands, whose text lives with the
-    rest of v4l2loopback's in platform/linux_v4l2 (imported only when asked: it needs fcntl)."""
-    if name in ("MODPROBE", "RELOAD"):
-        from sketchd.platform import linux_v4l2
-
-        return str(getattr(linux_v4l2, name))
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    summary: str
-    fix: str = ""  # the exact command (or, where there is none, the action) that fixes it
-    required: bool = True  # whether `sketchd run` cannot work while this fails
-    details: tuple[str, ...] = ()
-
-
-def run_checks(
-    *,
-    config_path: str | None = None,
-    camera: int | str | None = None,
-    output: str | None = None,
-    timeout: float = 5.0,
-    platform: str | None = None,
-    env: Mapping[str, str] | None = None,
-) -> list[Check]:
-    platform = current() if platform is None else platform
-    env = os.environ if env is None else env
-    config_check, cfg = _config(config_path)
-    if camera is not None:
-        cfg = replace(cfg, camera=replace(cfg.camera, device=camera))
-    if output is not None:
-        cfg = replace(cfg, output=replace(cfg.output, device=output))
-    checks = [config_check, _camera(cfg, timeout)]
-    if is_linux(platform):
-        from sketchd import doctor_v4l2
-
-        checks += doctor_v4l2.checks(cfg.output.devices)
-    else:
-        checks.append(_pyvirtualcam(cfg, platform))
-    checks.append(_tray(platform, env))
-    checks.append(_autostart(platform))
-    return checks
-
-
-def run_can_work(checks: list[Check]) -> bool:
-    return all(c.ok for c in checks if c.required)
-
-
-def report(checks: list[Check]) -> str:
-    width = max(len(c.name) for c in checks)
-    pad = " " * (width + 3)
-    lines = []
-    for c in checks:
-        mark = "✓" if c.ok else "✗"
-        summary = c.summary if c.required or c.ok else f"{c.summary} (optional)"
-        first, *rest = summary.splitlines() or [""]
-        lines.append(f"{mark} {c.name:<{width}} {first}")
-        lines += [pad + r for r in rest]
-        lines += [pad + "  " + d for d in c.details]
-        if c.fix:
-            fix_first, *fix_rest = c.fix.splitlines()
-            lines.append(f"{pad}fix: {fix_first}")
-            lines += [f"{pad}     {r}" for r in fix_rest]
-    if run_can_work(checks):
-        lines.append("→ `sketchd run` can work")
-    else:
-        failed = ", ".join(c.name for c in checks if c.required and not c.ok)
-        lines.append(f"→ `sketchd run` cannot work until this is fixed: {failed}")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- config
 
 
-def _config(path: str | None) -> tuple[Check, Config]:
+def config_check(path: str | None) -> tuple[Check, Config]:
     from sketchd import config, paths
     from sketchd.config.schema import Config
     from sketchd.errors import ConfigError
@@ -134,7 +55,7 @@ def _config(path: str | None) -> tuple[Check, Config]:
 # ---------------------------------------------------------------- camera
 
 
-def _camera(cfg: Config, timeout: float) -> Check:
+def camera_check(cfg: Config, timeout: float) -> Check:
     from sketchd.errors import CameraError
     from sketchd.sources.camera import probe_camera
 
@@ -155,7 +76,7 @@ def _camera(cfg: Config, timeout: float) -> Check:
 # ---------------------------------------------------------------- virtual camera
 
 
-def _pyvirtualcam(cfg: Config, platform: str) -> Check:
+def pyvirtualcam_check(cfg: Config, platform: str) -> Check:
     fix = (
         "install OBS Studio 26 or later (https://obsproject.com), click 'Start Virtual Camera' "
         f"once, then quit OBS; see {guide_for_os(platform)}"
@@ -192,7 +113,7 @@ print(json.dumps(out))
 """
 
 
-def _typelibs() -> dict[str, bool] | None:
+def typelibs() -> dict[str, bool] | None:
     """Which of the tray's GObject typelibs load (None: no PyGObject)."""
     from sketchd.tray import TYPELIBS
 
@@ -215,7 +136,7 @@ _NO_SESSION_FIX = {
 }
 
 
-def _tray(platform: str, env: Mapping[str, str]) -> Check:
+def tray_check(platform: str, env: Mapping[str, str]) -> Check:
     """What the tray itself would choose here (sketchd.tray.choose_backend, with the typelibs
     probed in a child process), and the fix when that is no icon or one GNOME/KDE never show."""
     from sketchd import tray
@@ -229,7 +150,7 @@ def _tray(platform: str, env: Mapping[str, str]) -> Check:
 
     def has_typelib(namespace: str, version: str) -> bool:
         if not probed:  # once, and only once the tray asks (no session: never)
-            probed.append(_typelibs())
+            probed.append(typelibs())
         libs = probed[0]
         return bool(libs and libs.get(namespace))
 
@@ -261,7 +182,7 @@ def _tray(platform: str, env: Mapping[str, str]) -> Check:
 # ---------------------------------------------------------------- autostart
 
 
-def _autostart(platform: str) -> Check:
+def autostart_check(platform: str) -> Check:
     from sketchd.platform import autostart
 
     try:
