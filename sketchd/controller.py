@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -43,6 +42,10 @@ class Loop(Protocol):
     def on_demand(self) -> bool: ...
 
     def set_settings(self, settings: Settings) -> None: ...
+
+    def now(self) -> float:
+        """The loop's clock, the one its Stats times are on."""
+        ...
 
     def request_frame(self, timeout: float) -> np.ndarray | None:
         """The frame published last; in standby it opens the camera for one (TimeoutError)."""
@@ -206,10 +209,10 @@ class Controller:
             "readers_how": st.readers_how,
             "standby_for": None
             if st.standby_since is None
-            else round(time.monotonic() - st.standby_since, 1),
+            else round(self._loop.now() - st.standby_since, 1),
             "camera_open": st.camera_open,
             "on_demand": self._loop.on_demand,
-            "uptime": round(time.monotonic() - st.started, 1),
+            "uptime": round(self._loop.now() - st.started, 1),
             "pid": os.getpid(),
             "config": str(self.config_path) if self.config_path else "",
             "log": str(logs.log_file()),

@@ -126,6 +126,10 @@ class Publisher:
         """Swap in new Settings whole; the next frame uses them."""
         self._settings = settings  # one reference: the loop reads it once per frame
 
+    def now(self) -> float:
+        """This loop's clock (Stats times are on it)."""
+        return self._clock()
+
     @property
     def sinks(self) -> list[Sink]:
         return list(self._sinks)  # one reference, swapped whole
