@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sketchd.errors import OutputError
-from sketchd.platform import guide_for_os, is_linux
-
-CARD_LABEL = "Sketch Camera"
+from sketchd.platform import CARD_LABEL, guide_for_os, is_linux
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def config_check(path: str | None) -> tuple[Check, Config]:
 
 def camera_check(cfg: Config, timeout: float) -> Check:
     from sketchd.errors import CameraError
-    from sketchd.sources.camera import probe_camera
+    from sketchd.sources import probe_camera
 
     device = cfg.camera.device
     fix = "sketchd devices   # then: sketchd doctor --camera /dev/videoN"

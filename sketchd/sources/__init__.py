@@ -7,9 +7,11 @@ description of what it delivers; ``read()`` returns a CameraFrame or raises Came
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 from sketchd.config.schema import CameraConfig
+from sketchd.errors import CameraError
 from sketchd.pipeline.frames import CameraFrame
 
 
@@ -47,3 +49,22 @@ def make_source(cfg: CameraConfig) -> Source:
     from sketchd.sources.camera import CameraSource
 
     return CameraSource(cfg)
+
+
+def probe_camera(cfg: CameraConfig, timeout: float = 3.0) -> str:
+    """Open the source ``cfg`` names, read one frame within ``timeout`` seconds, describe what
+    it delivers (doctor's camera check). Raises CameraError with what to do."""
+    source = make_source(cfg)
+    desc = source.open()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                frame = source.read()
+                return f"{desc}; first frame {frame.width}x{frame.height} {frame.fmt}"
+            except CameraError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        source.close()

@@ -190,24 +190,3 @@ class CameraSource:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
-
-
-def probe_camera(cfg: CameraConfig, timeout: float = 3.0) -> str:
-    """Open the camera, read one frame within ``timeout`` seconds, describe what it delivers.
-    Raises CameraError with what to do."""
-    from sketchd.sources import make_source
-
-    source = make_source(cfg)
-    desc = source.open()
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                frame = source.read()
-                return f"{desc}; first frame {frame.width}x{frame.height} {frame.fmt}"
-            except CameraError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-    finally:
-        source.close()
