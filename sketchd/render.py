@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from sketchd.errors import UsageError
-from sketchd.filters.registry import FrameFn
+from sketchd.filters.chain import FrameFn
 
 log = logging.getLogger(__name__)
 

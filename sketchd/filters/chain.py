@@ -10,22 +10,32 @@ it when its camera is opened again or comes back after a silence).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from sketchd.filters.adjust import original
 
-if TYPE_CHECKING:
-    from sketchd.filters.registry import Step
+Frame = np.ndarray
+FrameFn = Callable[[Frame], Frame]  # what a chain is, and what the pipeline applies
+
+
+class Bindable(Protocol):
+    """What a chain needs of a step (``registry.Step`` is one): its name, and a frame→frame
+    callable with fresh state for each stream."""
+
+    @property
+    def name(self) -> str: ...
+
+    def bind(self) -> FrameFn: ...
 
 
 class Chain:
     """``steps`` applied in order to each frame, the stateful ones keeping their state."""
 
-    def __init__(self, steps: Sequence[Step]):
+    def __init__(self, steps: Sequence[Bindable]):
         self.steps = tuple(steps)
-        self._funcs: list[Callable[[np.ndarray], np.ndarray]] = []
+        self._funcs: list[FrameFn] = []
         self.reset()
 
     def reset(self) -> None:
@@ -41,7 +51,7 @@ class Chain:
         return f"Chain({', '.join(s.name for s in self.steps) or 'original'})"
 
 
-def restart(chain: Callable[[np.ndarray], np.ndarray]) -> bool:
+def restart(chain: FrameFn) -> bool:
     """Start ``chain``'s stream again if it is a ``Chain``; True when it was one. A plain
     frame→frame function has no state to forget."""
     if isinstance(chain, Chain):

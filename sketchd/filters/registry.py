@@ -10,14 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from sketchd.filters import adjust, face, face_colour, sketch, stabilize, toon
 from sketchd.filters import segment as seg
-from sketchd.filters.chain import Chain
-
-Frame = np.ndarray
-FrameFn = Callable[[Frame], Frame]
+from sketchd.filters.chain import Chain, Frame, FrameFn
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sketchd.filters.registry import FrameFn
+from sketchd.filters.chain import FrameFn
 
 
 @dataclass(frozen=True)
