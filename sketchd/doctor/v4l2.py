@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from sketchd.devices import CARD_LABEL
 from sketchd.doctor.report import Check
+from sketchd.platform import CARD_LABEL
 from sketchd.platform import linux_loopback as loop
 from sketchd.platform import linux_v4l2 as v4l2
 from sketchd.platform.linux_loopback import Release

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 
+# the card label of sketchd's v4l2loopback device (Linux): call apps list the camera by it, and
+# devices.py picks the device to publish to by it
+CARD_LABEL = "Sketch Camera"
+
 
 def tune_memory() -> bool:
     """Let the C allocator keep frame-sized buffers between frames, where we know how

@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sketchd import devices
-from sketchd.devices import CARD_LABEL, Device, quoted
+from sketchd.devices import Device, quoted
 from sketchd.errors import CameraError
+from sketchd.platform import CARD_LABEL
 
 log = logging.getLogger(__name__)
 
