@@ -12,13 +12,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The tray (pystray's appindicator backend) needs PyGObject, which pip builds against
 # girepository/cairo; gir1.2-* are the typelibs it loads at run time. python3-tk draws the
-# preview window. OpenCV is the headless wheel: no libGL or X libraries needed.
+# preview window. OpenCV is the headless wheel: no libGL or X libraries needed. GStreamer's
+# PipeWire plugin and typelibs publish the PipeWire camera (the same PyGObject drives them).
 RUN_PKGS=(python3 python3-venv python3-dev python3-tk gcc pkg-config
   libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1
-  v4l-utils)
+  v4l-utils gstreamer1.0-pipewire gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0)
 # desktop-file-validate and systemd-analyze check the login items, shellcheck the packaging
-# scripts; ffmpeg makes test videos.
-TEST_PKGS=(desktop-file-utils systemd shellcheck ffmpeg)
+# scripts; ffmpeg makes test videos; PipeWire, WirePlumber, D-Bus and gst-launch are the real
+# PipeWire session and camera app of the PipeWire tests (tests/pipewire).
+TEST_PKGS=(desktop-file-utils systemd shellcheck ffmpeg pipewire pipewire-bin wireplumber
+  dbus gstreamer1.0-tools gstreamer1.0-plugins-base)
 
 apt_install() {
   local missing=()

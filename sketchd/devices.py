@@ -96,15 +96,21 @@ def install_hint() -> str:
     )
 
 
+PIPEWIRE = "pipewire"  # output.device's name for sketchd's own PipeWire camera node
+
+
 def output_device(configured: str) -> str | None:
     """The device to publish to: the configured path, or on Linux the loopback device labelled
-    "Sketch Camera" (else the only loopback device). None lets pyvirtualcam choose (Windows,
-    macOS). Raises OutputError with what to install when there is none."""
+    "Sketch Camera" (else the only loopback device), else sketchd's PipeWire node ("pipewire")
+    where PipeWire runs and no v4l2loopback device exists. None lets pyvirtualcam choose
+    (Windows, macOS). Raises OutputError with what to install when there is none."""
     if configured != "auto":
         return configured
     if not is_linux():
         return None
     found = virtual_cameras()
+    if not found and pipewire_camera_possible():
+        return PIPEWIRE
     labelled = [d for d in found if d.name == CARD_LABEL]
     if labelled:
         return labelled[0].path
@@ -117,3 +123,11 @@ def output_device(configured: str) -> str | None:
             "--output /dev/videoN (or output.device in the config)"
         )
     raise OutputError(f"no virtual camera found: {install_hint()}")
+
+
+def pipewire_camera_possible() -> bool:
+    """Whether sketchd's own PipeWire camera can be published here (PipeWire runs for this
+    user and GStreamer's PipeWire plugin is installed)."""
+    from sketchd.platform import linux_pipewire
+
+    return linux_pipewire.running() and not linux_pipewire.gst_missing()

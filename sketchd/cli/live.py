@@ -26,8 +26,9 @@ def _run_args(p):
     p.add_argument(
         "--output",
         metavar="DEV",
-        help="virtual camera device (default: the one labelled 'Sketch Camera'); "
-        "'null' publishes nowhere",
+        help="virtual camera device (default: the one labelled 'Sketch Camera', else the "
+        "PipeWire node); 'pipewire' publishes sketchd's own PipeWire camera; 'null' publishes "
+        "nowhere",
     )
     p.add_argument("--no-tray", action="store_true", help="run without a tray icon")
     p.add_argument(

@@ -80,7 +80,9 @@ _SECTIONS: dict[str, dict[str, Param]] = {
         "fps": Param("int", "", 1, 120),
         "format": Param("choice", "", choices=("I420", "YUYV", "MJPG")),
         "backend": Param(
-            "choice", "", choices=("auto", "v4l2", "v4l2loopback", "obs", "unitycapture")
+            "choice",
+            "",
+            choices=("auto", "v4l2", "pipewire", "v4l2loopback", "obs", "unitycapture"),
         ),
     },
     "snapshots": {},

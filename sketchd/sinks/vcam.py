@@ -102,6 +102,10 @@ def open_camera(
     from sketchd.devices import install_hint
     from sketchd.platform import is_linux
 
+    if is_linux() and (device == "pipewire" or backend == "pipewire"):
+        from sketchd.sinks.pipewire import open_node
+
+        return open_node(width, height, fps, fmt)
     if is_linux() and backend in ("auto", "v4l2"):
         from sketchd.platform import linux_v4l2out
 
@@ -205,6 +209,10 @@ class VirtualCameraSink:
 
         self.device = output_device(self.configured) if self.configured else None
         fmt = self.fmt if is_linux() else "BGR"
+        if self.device == "pipewire" or self.backend == "pipewire":
+            from sketchd.sinks.pipewire import node_format
+
+            fmt = node_format(fmt)
         self._cam = self._open_camera(
             self.device, self.width, self.height, self.fps, fmt, self.backend
         )

@@ -139,7 +139,7 @@ COLOUR = "must be a colour like '#f3ead8' or [243, 234, 216]"
         ("camera: {device: -1}", f"camera.device: {DEVICE}, not -1"),
         ("camera: {device: ''}", f"camera.device: {DEVICE}, not ''"),
         ("camera: 5", "camera: must be a mapping (key: value lines), not 5"),
-        ("output: {backend: v4l2l}", "output.backend: must be one of 'auto', 'v4l2', "
+        ("output: {backend: v4l2l}", "output.backend: must be one of 'auto', 'v4l2', 'pipewire', "
          "'v4l2loopback', 'obs', 'unitycapture', not 'v4l2l'"),
         ("output: {device: [/dev/video10, /dev/video10]}",
          "output.device: lists a device twice: ['/dev/video10', '/dev/video10']"),
