@@ -41,6 +41,7 @@ def _devices(args) -> int:
         print(_device_line(d, d.path in (*outs, cam_path), used))
     if not virt:
         print(f"   (none) {devices.install_hint()}")
+    _pipewire(devices.PIPEWIRE in outs or cfg.output.backend == "pipewire")
     print("* = what `sketchd run` would use with this config")
     return 0
 
@@ -54,3 +55,29 @@ def _device_line(d, marked: bool, extra: str = "") -> str:
     line += f"  bus {d.bus_info}" if d.bus_info else ""
     line += (f"  [{d.note}]" if d.note else "") + extra
     return line + (f"\n   {'':<14} {d.by_id}" if d.by_id else "")
+
+
+def _pipewire(publishes: bool) -> None:
+    """The cameras PipeWire lists (what Flatpak apps, OBS's PipeWire source and the camera
+    portal offer), sketchd's own node marked when the config publishes it."""
+    from sketchd.platform import is_linux
+
+    if not is_linux():
+        return
+    from sketchd.devices import quoted
+    from sketchd.platform import linux_pipewire as pw
+
+    print("PipeWire cameras (what apps that use PipeWire or the camera portal list):")
+    if not pw.running():
+        print("   (PipeWire is not running for this user)")
+        return
+    nodes = pw.video_sources(pw.dump() or [])
+    for n in nodes:
+        ours = n.name == pw.NODE_NAME
+        where = n.device or ("sketchd's own node" if ours else f"pid {n.pid}" if n.pid else "")
+        print(
+            f" {'*' if ours and publishes else ' '} node {n.id:<9} {quoted(n.description)}  {where}"
+        )
+    if not nodes:
+        note = "sketchd's node appears while `sketchd run` publishes it" if publishes else ""
+        print(f"   (none) {note}".rstrip())

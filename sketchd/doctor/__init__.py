@@ -48,11 +48,36 @@ def run_checks(
         cfg = replace(cfg, output=replace(cfg.output, device=output))
     checks = [config_check, common.camera_check(cfg, timeout)]
     if is_linux(platform):
-        from sketchd.doctor import v4l2  # fcntl, ioctls: Linux only
+        from sketchd.doctor import pipewire, v4l2  # fcntl, ioctls: Linux only
 
-        checks += v4l2.checks(cfg.output.devices)
+        node, loopback = _outputs(cfg.output.devices, cfg.output.backend)
+        found = v4l2.checks(loopback or ("auto",))
+        if not loopback:  # only the PipeWire node: v4l2loopback is for other apps
+            found = [replace(c, required=False) for c in found]
+        checks += found + pipewire.checks(node, bool(loopback))
     else:
         checks.append(common.pyvirtualcam_check(cfg, platform))
     checks.append(common.tray_check(platform, env))
     checks.append(common.autostart_check(platform))
     return checks
+
+
+def _outputs(configured: tuple[str, ...], backend: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether the config publishes sketchd's PipeWire node, and the v4l2loopback outputs it
+    names (each "auto" or a path) — "auto" is the node only where no loopback device exists."""
+    from sketchd import devices
+    from sketchd.errors import OutputError
+
+    if backend == "pipewire":
+        return True, ()
+    node, loopback = False, []
+    for device in configured:
+        try:
+            resolved = devices.output_device(device)
+        except OutputError:
+            resolved = device  # no device at all: the v4l2loopback checks say why
+        if resolved == devices.PIPEWIRE:
+            node = True
+        else:
+            loopback.append(device)
+    return node, tuple(loopback)
