@@ -2,7 +2,7 @@
 room), the pencil preset without stabilize, and the pencil preset as shipped (stabilize first),
 each a frame of a stream that has run for a moment; under each sketch, the share of its pixels
 that change by more than 24 levels in the next frame. The scene and the sensor noise are
-sketchd/stability.py's, as in the tests and `sketchd bench --part stability`.
+sketchd/bench/stillness.py's, as in the tests and `sketchd bench --part stability`.
 
     .venv/bin/python scripts/stability_image.py [OUT] [--frames DIR]
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sketchd import stability
+from sketchd.bench import stillness as stability
 from sketchd.filters import build
 from sketchd.filters.chain import Chain
 

@@ -1,6 +1,6 @@
 """What the face presets cost at 1080p, beside plain pencil, in one run on one thread.
 
-    .venv/bin/python benchmarks/bench_face.py [--frames 300] [--size 1920x1080]
+    .venv/bin/python -m sketchd.bench.face [--frames 300] [--size 1920x1080]
 
 Frames: real photographs from scikit-image's wheel at 1080p, with the astronaut's portrait
 pasted off-centre and drifting a little every frame, so each chain runs as a stream would: the
@@ -14,23 +14,22 @@ one frame in ``every``, so the mean carries its cost and the median does not.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
+
+from sketchd.bench.inputs import default_config, photo_dir
 
 PHOTOS = ("coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png")
 
 
 def photo(name: str) -> np.ndarray:
-    folder = Path(importlib.util.find_spec("skimage").origin).parent / "data"
-    img = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
+    img = cv2.imread(str(photo_dir() / name), cv2.IMREAD_COLOR)
     if img is None:
-        sys.exit(f"bench_face: scikit-image ships no readable {name}; pip install scikit-image")
+        sys.exit(f"bench.face: scikit-image ships no readable {name}; pip install scikit-image")
     return img
 
 
@@ -59,14 +58,13 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
 
-    from sketchd.config import loader, schema
     from sketchd.filters.registry import compose, needs_colour
     from sketchd.pipeline.engine import Settings, process
     from sketchd.pipeline.frames import CameraFrame, fit
     from sketchd.sinks.convert import I420Converter
 
     cv2.setNumThreads(1)
-    config, _ = schema.validate(loader.defaults_data())
+    config = default_config()
     bgrs = frames(args.frames, w, h)
     grays = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in bgrs]
     names = ["pencil", "pencil_autoframe", "face_colour"]
@@ -105,8 +103,8 @@ def main(argv=None) -> int:
         base_mean = statistics.fmean(table["pencil"][warm:])
         print(title)
         for name in names:
-            t = table[name][warm:]
-            med, mean = statistics.median(t), statistics.fmean(t)
+            ms = table[name][warm:]
+            med, mean = statistics.median(ms), statistics.fmean(ms)
             kind = "gray" if inputs[name] is grays else "bgr"
             ratio = f"{med / base_med:.2f}/{mean / base_mean:.2f}"
             print(f"  {name + ' (' + kind + ')':<32}{med:>10.2f}{mean:>9.2f}{ratio:>11}")

@@ -7,10 +7,10 @@ in one run, on the same real photographs, one OpenCV thread, medians over many f
    the naive path (decode to BGR → classic → GRAY2RGB → the RGB buffer pyvirtualcam takes);
 3. memory: the process's steady RSS, and what the hot path allocates per frame (tracemalloc).
 
-The daemon as a whole (start-up to the first frame, CPU, RSS, latency) is bench_daemon.py's;
-the photographs and sizes are bench_inputs.py's.
+The daemon as a whole (start-up to the first frame, CPU, RSS, latency) is bench/daemon.py's;
+the photographs and sizes are bench/inputs.py's.
 
-Each candidate is timed in a process of its own (bench_worker.py), frame after frame in a
+Each candidate is timed in a process of its own (bench/worker.py), frame after frame in a
 worker thread, the way each program runs its one loop: sketchd's paths with the allocator
 settings the daemon uses (platform/linux_malloc.py), the classic and naive paths as a plain
 script has them, plus the naive path once more with sketchd's settings for reference. Measured
@@ -32,8 +32,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sketchd import bench_worker
-from sketchd.bench_inputs import PHOTOS, default_config, load_photos, photo_dir
+from sketchd.bench import worker
+from sketchd.bench.inputs import PHOTOS, default_config, load_photos, photo_dir
 
 SIZES = ((640, 480), (1280, 720), (1920, 1080))
 ROUNDS = 3  # turns each candidate takes, each in a fresh process
@@ -220,7 +220,7 @@ def candidate(key: str, frames: Frames) -> tuple[Callable, Sequence, bool]:
 
 def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     """Milliseconds per frame of candidate ``key`` in this process, after WARM frames not
-    counted (bench_worker.timed). sketchd's paths run as in the daemon: in a worker thread (its
+    counted (worker.timed). sketchd's paths run as in the daemon: in a worker thread (its
     publish loop), with the daemon's allocator settings. The seed's paths run as a plain
     script: in the main thread with the C library's defaults (glibc trims and re-faults its
     frame-sized arrays there: the classic sketch measured ~6.7 ms at 1080p that way, ~3.6 ms in
@@ -231,12 +231,12 @@ def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     fn, inputs, as_sketchd = candidate(key, Frames.make(w, h))
     if as_sketchd:
         tune_memory()
-    return bench_worker.timed(fn, inputs, frames, in_thread=as_sketchd)
+    return worker.timed(fn, inputs, frames, in_thread=as_sketchd)
 
 
 def _spawn(key: str, w: int, h: int, frames: int) -> list[float]:
     """``measure`` in a fresh Python process."""
-    return bench_worker.spawn("sketchd.bench", key, w, h, frames)
+    return worker.spawn("sketchd.bench.frames", key, w, h, frames)
 
 
 def run(

@@ -1,6 +1,6 @@
 """What each virtual-camera output format costs per frame, beside the classic seed sketch.
 
-    .venv/bin/python benchmarks/bench_output.py [--frames 200] [--sizes 1280x720,1920x1080]
+    .venv/bin/python -m sketchd.bench.output [--frames 200] [--sizes 1280x720,1920x1080]
 
 For each size: the pencil preset's output of real photographs (scikit-image's wheel), turned
 into the device's buffer as the sink does it (sinks/vcam.py: I420, YUYV, MJPG with
@@ -13,17 +13,16 @@ the machine hits all of them alike; read the ratios, not the milliseconds. One O
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import mmap
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
 
+from sketchd.bench.inputs import photo_dir
 from sketchd.filters import build
 from sketchd.sinks.convert import CONVERTERS
 
@@ -31,12 +30,12 @@ PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycl
 
 
 def photos(w: int, h: int) -> list[np.ndarray]:
-    folder = Path(importlib.util.find_spec("skimage").origin).parent / "data"
+    folder = photo_dir()
     out = []
     for name in PHOTOS:
         img = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
         if img is None:
-            sys.exit(f"bench_output: no readable {name} in scikit-image; pip install scikit-image")
+            sys.exit(f"bench.output: no readable {name} in scikit-image; pip install scikit-image")
         out.append(cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA))
     return out
 
@@ -55,14 +54,17 @@ def steps_for(
     steps: dict[str, Callable[[int], object]] = {
         YARDSTICK: lambda i: classic(inputs[i]),
     }
+
+    def converted(convert: Callable[[np.ndarray], np.ndarray]) -> Callable[[int], object]:
+        return lambda i: convert(sketches[i])
+
     for fmt in ("I420", "YUYV", "MJPG"):
-        convert = CONVERTERS[fmt](w, h)
-        steps[f"{fmt} buffer from the sketch"] = lambda i, c=convert: c(sketches[i])
+        steps[f"{fmt} buffer from the sketch"] = converted(CONVERTERS[fmt](w, h))
     i420 = CONVERTERS["I420"](w, h)
 
     def copy_out(i: int) -> None:
         data = i420(sketches[i])
-        kernel_buffer[: data.size] = memoryview(data).cast("B")
+        kernel_buffer[: data.size] = data.data.cast("B")
 
     steps["I420 buffer + copy to the device"] = copy_out
     return steps

@@ -11,7 +11,7 @@ Each preset is fed what the live loop gives it: gray for pencil (its chain only 
 luma, so the camera frame is decoded to gray), BGR for the portrait presets (the model takes
 colour). Pencil on BGR is timed too, for the cost of the chain alone on the same frame.
 
-As in ``sketchd.bench``, each candidate runs in a process of its own (bench_worker.py), in a
+As in ``sketchd.bench.frames``, each candidate runs in a process of its own (worker.py), in a
 worker thread with the daemon's allocator settings, and the candidates take turns (ROUNDS
 rounds, each in another order), so a busy machine slows them alike: read the ratios, not the
 milliseconds.
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from sketchd import bench_worker
-from sketchd.bench_inputs import INSTALL, default_config, photo_dir
+from sketchd.bench import worker
+from sketchd.bench.inputs import INSTALL, default_config, photo_dir
 from sketchd.errors import SketchdError
 
 ROUNDS = 3
@@ -99,7 +99,7 @@ def stream(w: int, h: int, n: int = 8) -> list[np.ndarray]:
 
 def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     """Milliseconds per frame of candidate ``key``: one chain (one stream) run over
-    ``frames`` frames after bench_worker.WARM, in a worker thread with the daemon's allocator
+    ``frames`` frames after worker.WARM, in a worker thread with the daemon's allocator
     settings."""
     from sketchd.filters.registry import compose
     from sketchd.platform import tune_memory
@@ -111,12 +111,12 @@ def measure(key: str, w: int, h: int, frames: int) -> list[float]:
     inputs = stream(w, h)
     if kind == "gray":
         inputs = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in inputs]
-    return bench_worker.timed(chain, inputs, frames)
+    return worker.timed(chain, inputs, frames)
 
 
 def _spawn(key: str, w: int, h: int, frames: int) -> list[float]:
     """``measure`` in a fresh Python process."""
-    return bench_worker.spawn("sketchd.bench_segment", key, w, h, frames)
+    return worker.spawn("sketchd.bench.segment", key, w, h, frames)
 
 
 def run(

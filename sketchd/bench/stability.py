@@ -1,5 +1,5 @@
 """``sketchd bench --part stability``: the stability table of every default preset, before
-and after ``stabilize`` (the scenes and measures are sketchd/stability.py's), and what
+and after ``stabilize`` (the scenes and measures are bench/stillness.py's), and what
 stabilize costs at 1080p beside the classic sketch and the pencil preset, in one run."""
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from sketchd.bench_inputs import photo_dir
-from sketchd.filters.chain import Chain
-from sketchd.stability import (
+from sketchd.bench.inputs import photo_dir
+from sketchd.bench.stillness import (
     LIGHTS,
     MEASURE,
     PAN_STEP,
@@ -37,6 +36,7 @@ from sketchd.stability import (
     still,
     without_stabilize,
 )
+from sketchd.filters.chain import Chain
 
 # ---------------------------------------------------------------- cost
 

@@ -1,6 +1,6 @@
 """How still a preset's video holds, with and without ``stabilize``: scenes with synthetic
-sensor noise and the measures on them. ``sketchd bench --part stability`` (bench_stability.py)
-prints them for every default preset; tests/unit/test_stability.py asserts them.
+sensor noise and the measures on them. ``sketchd bench --part stability`` (bench/stability.py)
+prints them for every default preset; tests/unit/test_stabilize.py asserts them.
 
 Scenes, from scikit-image's photographs (tests and bench use the same ones):
 

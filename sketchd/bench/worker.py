@@ -1,5 +1,5 @@
-"""How a benchmark candidate is timed in a process of its own (``sketchd.bench`` and
-``sketchd.bench_segment``): the parent runs ``python -m sketchd.bench_worker MODULE KEY WxH
+"""How a benchmark candidate is timed in a process of its own (``sketchd.bench.frames``
+and ``sketchd.bench.segment``): the parent runs ``python -m sketchd.bench.worker MODULE KEY WxH
 FRAMES``, the worker calls ``MODULE.measure(KEY, W, H, FRAMES)`` and prints the milliseconds
 per frame as JSON; ``timed`` is the frame loop both modules' ``measure`` run."""
 
@@ -56,8 +56,8 @@ def timed(fn: Callable, inputs: Sequence, frames: int, in_thread: bool = True) -
 
 
 def main(argv: Sequence[str]) -> int:
-    """python -m sketchd.bench_worker MODULE KEY WxH FRAMES: one candidate's times as JSON."""
-    from sketchd.bench_inputs import parse_sizes
+    """python -m sketchd.bench.worker MODULE KEY WxH FRAMES: one candidate's times as JSON."""
+    from sketchd.bench.inputs import parse_sizes
 
     module, key, size, frames = argv
     (w, h), n = parse_sizes(size)[0], int(frames)

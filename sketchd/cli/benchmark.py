@@ -25,45 +25,45 @@ def _bench_args(p):
 
 @_bench_args.handler
 def _bench(args) -> int:
-    from sketchd import bench, bench_daemon, bench_inputs
+    from sketchd.bench import daemon, frames, inputs
     from sketchd.errors import UsageError
 
     try:
-        sizes = bench_inputs.parse_sizes(args.sizes) if args.sizes else bench.SIZES
+        sizes = inputs.parse_sizes(args.sizes) if args.sizes else frames.SIZES
     except ValueError as e:
         raise UsageError(str(e)) from None
     if args.part in ("all", "frames"):
-        frames = args.frames or (6 if args.quick else 200)
-        rounds = 1 if args.quick else bench.ROUNDS
-        print(bench.run(sizes, frames, fidelity=not args.quick, rounds=rounds).markdown())
+        n = args.frames or (6 if args.quick else 200)
+        rounds = 1 if args.quick else frames.ROUNDS
+        print(frames.run(sizes, n, fidelity=not args.quick, rounds=rounds).markdown())
     if args.part in ("all", "segment"):
-        from sketchd import bench_segment
+        from sketchd.bench import segment
 
-        seg_sizes = sizes if args.sizes else bench_segment.SIZES
+        seg_sizes = sizes if args.sizes else segment.SIZES
         seg_frames = args.frames or (8 if args.quick else 240)
-        seg_rounds = 1 if args.quick else bench_segment.ROUNDS
-        segment = bench_segment.run(seg_sizes, seg_frames, seg_rounds)
+        seg_rounds = 1 if args.quick else segment.ROUNDS
+        seg_report = segment.run(seg_sizes, seg_frames, seg_rounds)
         print()
-        print(segment.markdown())
+        print(seg_report.markdown())
     if args.part in ("all", "stability"):
-        from sketchd import bench_stability
+        from sketchd.bench import stability
 
         size = sizes[-1] if args.sizes else (1920, 1080)
-        stability = bench_stability.run(size, args.frames or 60, quick=args.quick)
+        still = stability.run(size, args.frames or 60, quick=args.quick)
         print()
-        print(stability.markdown())
+        print(still.markdown())
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:
-            report = bench_daemon.run(sizes=daemon_sizes[:1], runs=1, settle=1.0)
+            report = daemon.run(sizes=daemon_sizes[:1], runs=1, settle=1.0)
         else:
-            report = bench_daemon.run(sizes=daemon_sizes)
+            report = daemon.run(sizes=daemon_sizes)
         print()
         print(report.markdown())
-        from sketchd import bench_demand
+        from sketchd.bench import demand
 
         w, h = daemon_sizes[-1]
-        on_demand = bench_demand.run(
+        on_demand = demand.run(
             w, h, seconds=2.0 if args.quick else 10.0, arrivals=1 if args.quick else 5
         )
         print()

@@ -2,7 +2,7 @@
 a still scene holds still (sparkle ≤ 1 % in good light, ≤ 3 % in a dim room, once settled)
 without being blurred (SSIM ≥ 0.9 / 0.75 against the noise-free output); what moves is followed
 (a pan: SSIM ≥ 0.9 against each frame alone; no ghost behind a person who starts to move); a
-photo is left as it is. The scenes and measures are sketchd/stability.py's, as the bench's.
+photo is left as it is. The scenes and measures are sketchd/bench/stillness.py's, as the bench's.
 Then the stream itself: the noise level it measures, restarts, reset, and the daemon's reset."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sketchd import stability as sb
+from sketchd.bench import stillness as sb
 from sketchd.config import loader, schema
 from sketchd.filters import FILTERS, build
 from sketchd.filters.chain import Chain, restart

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sketchd import bench, bench_daemon, bench_inputs
+from sketchd.bench import daemon as bench_daemon
+from sketchd.bench import frames as bench
+from sketchd.bench import inputs as bench_inputs
 from sketchd.config import loader, schema
 
 PRESETS = sorted(schema.validate(loader.defaults_data())[0].presets)
@@ -118,7 +120,7 @@ def test_a_worker_process_measures_one_candidate():
 def test_without_scikit_image_the_bench_says_what_to_install(monkeypatch, capsys, part):
     """Installed without the test extra: one line naming the pip command, exit 1, and no
     worker started (the check comes first)."""
-    from sketchd import bench_worker
+    from sketchd.bench import worker as bench_worker
     from sketchd.cli import main
 
     monkeypatch.setitem(sys.modules, "skimage", None)  # `import skimage` fails, as uninstalled

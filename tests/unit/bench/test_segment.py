@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sketchd import bench_segment
+from sketchd.bench import segment as bench_segment
 
 
 @pytest.fixture(scope="module")
