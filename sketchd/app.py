@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sketchd import state as states
+from sketchd.config import state as states
 from sketchd.config.schema import Config
 from sketchd.controller import Controller
 from sketchd.daemon import build_daemon
@@ -33,7 +33,7 @@ def run(
     """The whole daemon: one instance, state restored, control channel, config watcher and
     (when wanted and possible) the tray. Returns when quit from anywhere."""
     from sketchd import control
-    from sketchd import reload as reloading
+    from sketchd.config import reload as reloading
     from sketchd.sources.camera import check_exists
 
     lock = control.InstanceLock().acquire()  # raises AlreadyRunning at once

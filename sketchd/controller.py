@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from sketchd import presets, snapshots
-from sketchd import state as states
+from sketchd.config import state as states
 from sketchd.config.schema import Config
 from sketchd.errors import ConfigError, SketchdError
 from sketchd.pipeline.state import Settings, Stats
@@ -221,7 +221,7 @@ class Controller:
     def reload(self) -> dict:
         """Read the config file again and apply it. An invalid file changes nothing: every
         problem is logged, the first one is shown to the user, and ConfigError is raised."""
-        from sketchd import reload as reloading
+        from sketchd.config import reload as reloading
 
         with self._reload_lock:
             try:
@@ -239,7 +239,7 @@ class Controller:
     def apply_config(self, new: Config) -> dict:
         """Swap in a valid config: presets and parameters in place; camera and output
         reopened only when their own settings changed."""
-        from sketchd import reload as reloading
+        from sketchd.config import reload as reloading
 
         changes = reloading.diff(self.config, new)
         with self._lock:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sketchd import paths, reload
+from sketchd import paths
+from sketchd.config import reload
 from sketchd.config.loader import parse
 from sketchd.controller import Controller
 from sketchd.daemon import Daemon

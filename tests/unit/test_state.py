@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from sketchd import paths, state
+from sketchd import paths
+from sketchd.config import state
 from sketchd.config.loader import parse
 from sketchd.controller import Controller
 from sketchd.daemon import Daemon
