@@ -9,6 +9,7 @@
 #   /etc/modprobe.d/sketchd-v4l2loopback.conf  options: "Sketch Camera" /dev/video10 and
 #                                              "Sketch Camera 2" /dev/video12 (a 2nd call app)
 #   /etc/modules-load.d/sketchd.conf           load v4l2loopback at every boot
+#   /etc/udev/rules.d/70-sketchd.rules         lets sketchd tell PipeWire its device streams
 #   /usr/share/applications/sketchd.desktop    sketchd in the applications menu
 #   /usr/lib/systemd/user/sketchd.service      a user unit (not enabled for anyone)
 # If v4l2loopback is already loaded: on 0.13 and later it adds the missing devices at once
@@ -69,9 +70,13 @@ fi
 install -D -m 0644 "$here/modprobe.d/sketchd-v4l2loopback.conf" \
     /etc/modprobe.d/sketchd-v4l2loopback.conf
 install -D -m 0644 "$here/modules-load.d/sketchd.conf" /etc/modules-load.d/sketchd.conf
+install -D -m 0644 "$here/udev/70-sketchd.rules" /etc/udev/rules.d/70-sketchd.rules
+# for devices made before the rule existed (no udev in a container: nothing to do there)
+{ udevadm control --reload && udevadm trigger --subsystem-match=video4linux --action=add; } \
+  2>/dev/null || true
 install -D -m 0644 "$here/sketchd.desktop" /usr/share/applications/sketchd.desktop
 install -D -m 0644 "$here/sketchd.service" /usr/lib/systemd/user/sketchd.service
-echo "install.sh: installed the modprobe, modules-load, desktop and systemd user files"
+echo "install.sh: installed the modprobe, modules-load, udev, desktop and systemd user files"
 
 has_device() {  # label: whether a video device of that name exists
     local f

@@ -159,3 +159,27 @@ def gst_missing() -> str:
         if Gst.ElementFactory.find(element) is None:
             return f"GStreamer's {element} is missing: sudo apt install {package}"
     return ""
+
+
+def announce(device: str, objects: list[dict] | None = None, sysfs: Path = SYSFS) -> str:
+    """Make PipeWire look at loopback ``device`` again (it streams now, or just stopped): udev
+    announces it as removed, then added (PipeWire 1.2+ re-reads a device only then; 0.3.x also
+    on "change"). Returns what to log: "" when PipeWire is not running here.
+
+    Not done for a PipeWire that cannot read v4l2loopback devices: it would list a camera
+    whose picture no app gets; sketchd's own node serves PipeWire apps there."""
+    if not running():
+        return ""
+    version = server_version(dump() or [] if objects is None else objects)
+    if not reads_loopback(version):
+        shown = ".".join(map(str, version)) if version else "of unknown version"
+        return (
+            f"PipeWire {shown} cannot read a v4l2loopback device, so apps that find cameras "
+            "through PipeWire do not see this one; output.device: [auto, pipewire] publishes "
+            "sketchd's own PipeWire camera for them"
+        )
+    for action in ("remove", "add"):
+        why = rescan(device, action, sysfs)
+        if why:
+            return f"PipeWire will not see {device} change: {why}"
+    return f"PipeWire told that {device} changed (udev remove + add)"

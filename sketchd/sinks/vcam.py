@@ -226,6 +226,7 @@ class VirtualCameraSink:
         except Exception as e:
             self._close_quietly()
             raise OutputError(f"writing to {self.device} failed: {e}") from None
+        self._announce()
         native = getattr(self._cam.native_fmt, "name", self._cam.native_fmt)
         how = getattr(self._cam, "readers_how", "")
         return (
@@ -297,9 +298,19 @@ class VirtualCameraSink:
             self._pacer = (self._idle_pacer or Pacer)(self.fps)
         self._pacer.sleep_until_next_frame()
 
+    def _announce(self) -> None:
+        """A loopback device that streams (or stopped) is announced to PipeWire again."""
+        if isinstance(self._cam, LoopbackCamera):
+            from sketchd.platform.linux_pipewire import announce
+
+            said = announce(self._cam.device)
+            if said:
+                log.info("output: %s", said)
+
     def close(self) -> None:
         if self._cam is not None:
             try:
                 self._cam.close()
+                self._announce()
             finally:
                 self._cam = None

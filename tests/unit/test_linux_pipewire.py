@@ -3,6 +3,7 @@ a real socket file and a sysfs tree in a temporary folder."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -109,3 +110,27 @@ def test_auto_output_is_the_pipewire_node_without_a_loopback_device(monkeypatch,
         s.bind(str(tmp_path / "pipewire-0"))
         assert devices.output_device("auto") == devices.PIPEWIRE
     assert devices.output_device("/dev/video10") == "/dev/video10"
+
+
+def test_announce_tells_only_a_pipewire_that_can_read_loopback_devices(monkeypatch, tmp_path):
+    sysfs = tmp_path / "sysfs"
+    uevent = sysfs / "video10" / "uevent"
+    uevent.parent.mkdir(parents=True)
+    uevent.write_text("")
+    run = tmp_path / "run"
+    run.mkdir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    assert pw.announce("/dev/video10", [DUMP[0]], sysfs) == "", "no PipeWire: nothing to say"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(run / "pipewire-0"))
+        old = pw.announce("/dev/video10", [DUMP[0]], sysfs)
+        assert "PipeWire 0.3.65 cannot read a v4l2loopback device" in old
+        assert "[auto, pipewire]" in old
+        assert uevent.read_text() == "", "a camera with no picture is not announced"
+        new = [{"type": "PipeWire:Interface:Core", "info": {"version": "1.4.2"}}]
+        assert "udev remove + add" in pw.announce("/dev/video10", new, sysfs)
+        assert uevent.read_text() == "add\n"
+        uevent.chmod(0o444)
+        if os.access(uevent, os.W_OK):  # root writes anyway
+            return
+        assert "70-sketchd.rules" in pw.announce("/dev/video10", new, sysfs)
