@@ -238,8 +238,7 @@ def build_daemon(config: Config, output: str | None = None) -> Daemon:
     def make_sinks(cfg: Config) -> tuple[list[Sink], Pacing | None]:
         from sketchd.sinks.outputs import make_sinks as sinks_for
 
-        sinks, pacer = sinks_for(cfg, output)
-        return sinks, pacer if isinstance(pacer, Pacing) else None  # the first device paces
+        return sinks_for(cfg, output)
 
     sinks, pacer = make_sinks(config)
     return Daemon(

@@ -7,10 +7,11 @@ one labelled "Sketch Camera"), or ``pipewire`` for sketchd's own PipeWire camera
 from __future__ import annotations
 
 from sketchd.config.schema import Config
+from sketchd.pipeline.pacer import Pacing
 from sketchd.sinks import Sink
 
 
-def make_sinks(config: Config, output: str | None = None) -> tuple[list[Sink], object | None]:
+def make_sinks(config: Config, output: str | None = None) -> tuple[list[Sink], Pacing | None]:
     """The sinks for ``config`` (``output``: the command line's --output, which replaces
     ``output.device``) and what paces the loop (the first of them)."""
     from sketchd.sinks.convert import Conversions
@@ -18,7 +19,7 @@ def make_sinks(config: Config, output: str | None = None) -> tuple[list[Sink], o
 
     out = config.output
     shared = Conversions()  # each frame converted once, whatever the number of devices
-    sinks: list[Sink] = [
+    made = [
         VirtualCameraSink(
             out.width,
             out.height,
@@ -30,4 +31,5 @@ def make_sinks(config: Config, output: str | None = None) -> tuple[list[Sink], o
         )
         for device in ((output,) if output else out.devices)
     ]
-    return sinks, sinks[0]  # the first device paces the loop
+    sinks: list[Sink] = list(made)
+    return sinks, made[0]  # the first device paces the loop

@@ -24,7 +24,7 @@ from sketchd.pipeline.frames import card
 from sketchd.sinks.convert import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, producing, wait_for_output
-from .test_live import H, W, config_file, is_placeholder
+from .pictures import H, W, config_file, is_placeholder
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 

@@ -33,7 +33,7 @@ from sketchd.sinks.convert import VIDEO_RANGE
 
 from . import clients
 from .conftest import CAM_DEV, OUT_DEV, Reader, Sketchd, read_camera_y, wait_for_output
-from .test_live import H, W, config_file
+from .pictures import H, W, config_file
 
 LABEL = "Sketch Camera"
 RELEASE = os.environ.get("V4L2VM_LOOPBACK", "?")

@@ -21,7 +21,7 @@ from sketchd.pipeline.frames import card
 from sketchd.sinks.convert import VIDEO_RANGE
 
 from .conftest import CAM_DEV, Reader, open_as_webcam, read_camera_y, wait_for_output
-from .test_live import H, W, expected, is_placeholder
+from .pictures import H, W, expected, is_placeholder
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 

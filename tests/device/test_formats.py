@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, config_file, expected, is_placeholder
+from .pictures import H, W, config_file, expected, is_placeholder
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 # what ffmpeg's v4l2 demuxer names each fourcc, and how close a decoded frame must come

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.device.conftest import CAM_DEV, OUT_DEV, Reader, wait_for_output
-from tests.device.test_live import H, W, expected, is_placeholder, read_camera_y
+from tests.device.conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
+from tests.device.pictures import H, W, expected, is_placeholder
 
 IDLE = 2  # camera.idle_after in these tests
 # each test feeds the webcam anew: on 0.12 a feeder that stopped can leave /dev/video11 refusing

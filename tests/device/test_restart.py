@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from .conftest import CAM_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, config_file, expected, is_off_card, live_diff
+from .pictures import H, W, config_file, expected, is_off_card, live_diff
 
 pytestmark = pytest.mark.usefixtures("fresh_loopback")
 RELEASE = os.environ.get("V4L2VM_LOOPBACK", "?")

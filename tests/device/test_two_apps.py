@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from .conftest import CAM_DEV, OUT_DEV, Reader, read_camera_y, wait_for_output
-from .test_live import H, W, config_file, expected, live_diff
+from .pictures import H, W, config_file, expected, live_diff
 
 
 def test_one_app_leaving_leaves_the_other_its_stream(
