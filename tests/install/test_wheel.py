@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import private_dirs
+from tests.helpers.env import private_dirs
 
 pytestmark = pytest.mark.install
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.conftest import private_dirs
+from tests.helpers.env import private_dirs
 
 pytestmark = pytest.mark.soak
 

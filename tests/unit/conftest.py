@@ -4,7 +4,6 @@ come from scikit-image's wheel (no download at test time)."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,11 +12,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import private_dirs
-
-PHOTO_DIR = Path(importlib.util.find_spec("skimage").origin).parent / "data"
-# colour photographs of different kinds: a face, fur, a still life, a night scene, a machine
-PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png")
+from tests.helpers.env import private_dirs
+from tests.helpers.photos import PHOTO_DIR
+from tests.helpers.sysfs import FakeSys, install
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,3 +40,9 @@ def _read_photo(name: str) -> np.ndarray:
 def photo() -> Callable[[str], np.ndarray]:
     """``photo("astronaut.png")`` → that photograph as a read-only HxWx3 BGR uint8 array."""
     return _read_photo
+
+
+@pytest.fixture
+def fake_sys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, home: Path) -> FakeSys:
+    """A fake /sys, /proc and /dev that `sketchd doctor`'s Linux checks read (helpers/sysfs.py)."""
+    return install(tmp_path / "root", monkeypatch)

@@ -277,10 +277,9 @@ STATUS = {
 
 
 def status_text(monkeypatch, capsys, **changes) -> str:
-    from sketchd import cli
-    from sketchd.cli import remote
+    from sketchd import cli, control
 
-    monkeypatch.setattr(remote, "_daemon", lambda cmd, **a: {**STATUS, **changes})
+    monkeypatch.setattr(control, "request", lambda cmd, **a: {**STATUS, **changes})
     assert cli.main(["status"]) == 0
     return capsys.readouterr().out
 

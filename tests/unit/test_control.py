@@ -21,7 +21,7 @@ from sketchd.daemon import Daemon
 from sketchd.errors import SketchdError, UsageError
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
-from tests.conftest import wait_until
+from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Unix socket channel")
 

@@ -18,9 +18,11 @@ from sketchd.daemon import Daemon
 from sketchd.errors import OutputError
 from sketchd.pipeline.demand import Readers
 from sketchd.pipeline.frames import CameraFrame
+from sketchd.pipeline.pacer import Pacer
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
-from tests.conftest import wait_until
+from tests.helpers.clock import Ticks
+from tests.helpers.wait import wait_until
 
 
 def replace_size(config, width: int, height: int):
@@ -230,3 +232,27 @@ def test_a_capture_thread_stuck_in_a_read_writes_nothing_once_the_camera_is_reop
         assert d.stats.camera_open, "the old thread's close was taken for the new camera's"
     finally:
         d.stop()
+
+
+def test_daemon_publishes_the_demo_camera_and_releases_everything_on_stop():
+    """How fast it stops is a real-time figure: tests/soak/test_shutdown_realtime.py."""
+    config = parse(paths.default_config_file().read_text())  # the shipped size, not CONFIG's
+    sink = RecordingSink(keep=5)
+    demo = DemoSource(320, 240, 30)
+    ticks = Ticks(Pacer(config.output.fps))
+    d = Daemon(config, demo, [sink], pacer=ticks)
+    d.start()
+    try:
+        ticks.wait_for(lambda: d.stats.camera == "live", 20)
+        n = sink.count
+        ticks.wait_for(lambda: sink.count > n + 3)  # frames keep flowing
+        c = Controller(config, d)
+        c.set_preset("ink")
+        assert c.status()["preset"] == "ink"
+        n = sink.count
+        ticks.wait_for(lambda: sink.count > n + 1)
+        last = sink.last()
+        assert last is not None and last.shape[:2] == (config.output.height, config.output.width)
+    finally:
+        d.stop()
+    assert sink.closed and not d.capture.is_alive() and not d._publish_thread.is_alive()

@@ -1,4 +1,4 @@
-"""`sketchd doctor` on fake sysfs and module data (tests/unit/fake_sysfs.py): the real parsing
+"""`sketchd doctor` on fake sysfs and module data (tests/helpers/sysfs.py): the real parsing
 in linux_v4l2 reads a temporary /sys tree; the camera is the demo scene; the tray probe and
 pyvirtualcam are faked. Per-release fixes and free/busy/stuck: test_doctor_v4l2.py."""
 
@@ -13,13 +13,7 @@ import pytest
 
 from sketchd import doctor
 from sketchd.doctor import checks as common
-
-from .fake_sysfs import FakeSys, checks, install
-
-
-@pytest.fixture
-def fake_sys(tmp_path, monkeypatch, home) -> FakeSys:
-    return install(tmp_path / "root", monkeypatch)
+from tests.helpers.sysfs import checks
 
 
 def test_a_labelled_loopback_with_exclusive_caps_is_all_green(fake_sys):

@@ -1,5 +1,5 @@
 """`sketchd doctor`'s Linux virtual-camera checks (sketchd/doctor/v4l2.py) per v4l2loopback
-release, on the fake tree of tests/unit/fake_sysfs.py: the release shown, the fix that fits it,
+release, on the fake tree of tests/helpers/sysfs.py: the release shown, the fix that fits it,
 free/busy/stuck devices with the programs holding them, the second device."""
 
 from __future__ import annotations
@@ -11,18 +11,12 @@ import pytest
 from sketchd import doctor
 from sketchd.platform import linux_v4l2
 from sketchd.platform.linux_v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
-
-from .fake_sysfs import FakeSys, checks, install
+from tests.helpers.sysfs import checks
 
 CTL_ADD = 'sudo v4l2loopback-ctl add -n "Sketch Camera" -x 1 /dev/video10'
 TWO_DEVICES = (
     'devices=2 video_nr=10,12 card_label="Sketch Camera,Sketch Camera 2" exclusive_caps=1,1'
 )
-
-
-@pytest.fixture
-def fake_sys(tmp_path, monkeypatch, home) -> FakeSys:
-    return install(tmp_path / "root", monkeypatch)
 
 
 def test_the_release_is_shown(fake_sys):

@@ -10,7 +10,7 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from sketchd.filters import build, classic_sketch, pencil
-from tests.unit.conftest import PHOTOS
+from tests.helpers.photos import PHOTOS
 
 MIN_SSIM, MAX_MAD = 0.98, 2.0
 

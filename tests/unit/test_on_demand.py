@@ -17,9 +17,9 @@ from sketchd.platform import linux_v4l2out as v
 from sketchd.platform.linux_readers import OpenHolders
 from sketchd.sinks import vcam
 from sketchd.sinks.memory import RecordingSink
-
-from .fake_v4l2 import FakeKernel, FakeLoopback
-from .test_pipeline import Clock, frame, photo, publisher
+from tests.helpers.clock import Clock
+from tests.helpers.pipeline import frame, photo, publisher
+from tests.helpers.v4l2 import FakeKernel, FakeLoopback
 
 W, H = 64, 48
 

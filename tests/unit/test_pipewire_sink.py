@@ -9,14 +9,7 @@ import pytest
 from sketchd.errors import OutputError
 from sketchd.sinks.pipewire import PipeWireCamera, node_format
 from sketchd.sinks.vcam import VirtualCameraSink
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
+from tests.helpers.clock import Clock
 
 
 class FakeStream:

@@ -12,17 +12,16 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
-from typing import IO
 
 import pytest
 
 from sketchd.presets import settings_for
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources.demo import DemoSource
-
-from .test_pipeline import CONFIG, Clock, publisher
+from tests.helpers.clock import Clock
+from tests.helpers.pipeline import CONFIG, publisher
+from tests.helpers.process import DaemonOutput
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc (Linux)")
 
@@ -57,46 +56,6 @@ def inet_inodes(pid: int) -> set[str]:
 
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() or p.is_socket())
-
-
-class DaemonOutput:
-    """A daemon's stdout and stderr, read line by line in a thread (the pipe never fills), so a
-    test waits for what the daemon says instead of for some time."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.lines: list[str] = []
-        self._ended = False
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: IO[str]) -> None:
-        with stream:  # to the end: the daemon has exited
-            for line in stream:
-                with self._cond:
-                    self.lines.append(line)
-                    self._cond.notify_all()
-        with self._cond:
-            self._ended = True
-            self._cond.notify_all()
-
-    def wait_for(self, *texts: str, timeout: float = 60.0) -> None:
-        """Until every one of ``texts`` has been said; fails at once when the daemon exits."""
-
-        def said() -> bool:
-            return all(any(t in line for line in self.lines) for t in texts)
-
-        with self._cond:
-            self._cond.wait_for(lambda: said() or self._ended, timeout)
-            assert said(), f"the daemon did not say {texts}:\n{self.text}"
-
-    def join(self, timeout: float = 10.0) -> None:
-        self._thread.join(timeout)
-
-    @property
-    def text(self) -> str:
-        with self._cond:
-            return "".join(self.lines)
 
 
 def test_the_check_sees_a_real_network_socket():

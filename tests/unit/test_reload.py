@@ -22,7 +22,7 @@ from sketchd.daemon import Daemon
 from sketchd.errors import ConfigError
 from sketchd.sinks.memory import RecordingSink
 from sketchd.sources import make_source
-from tests.conftest import wait_until
+from tests.helpers.wait import wait_until
 
 DEFAULTS = parse(paths.default_config_file().read_text())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sketchd import control
-from tests.conftest import wait_until
+from tests.helpers.wait import wait_until
 
 RUN = ["run", "--no-tray", "--camera", "demo", "--output", "null"]
 

@@ -16,8 +16,7 @@ from sketchd.controller import Controller
 from sketchd.daemon import Daemon
 from sketchd.sinks.memory import NullSink
 from sketchd.sources.demo import DemoSource
-
-from .test_privacy import DaemonOutput
+from tests.helpers.process import DaemonOutput
 
 CONFIG = parse(paths.default_config_file().read_text())
 

@@ -1,5 +1,5 @@
 """sketchd's V4L2 streaming producer, with the kernel faked at the ioctl boundary
-(tests/unit/fake_v4l2.py). The real module on every v4l2loopback release: tests/device."""
+(tests/helpers/v4l2.py). The real module on every v4l2loopback release: tests/device."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from sketchd.errors import OutputError
 from sketchd.platform import linux_v4l2out as v
 from sketchd.sinks.vcam import VirtualCameraSink
-
-from .fake_v4l2 import FakeKernel, FakeLoopback
+from tests.helpers.v4l2 import FakeKernel, FakeLoopback
 
 W, H = 64, 48
 

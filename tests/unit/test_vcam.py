@@ -14,18 +14,10 @@ import pyvirtualcam
 from sketchd.errors import OutputError
 from sketchd.pipeline.pacer import Pacer
 from sketchd.sinks.vcam import VirtualCameraSink
-
-from .test_pipeline import Ticks
+from tests.helpers.clock import Clock, Ticks
 
 W, H = 64, 48
 PYVC = "v4l2loopback"  # pyvirtualcam's own Linux backend
-
-
-class Clock:
-    t = 10.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 class FakeDevice:
@@ -84,7 +76,7 @@ def test_sends_i420_of_the_right_size(fake):
 
 
 def test_a_failed_write_closes_reports_and_reopens_with_backoff(fake):
-    clock = Clock()
+    clock = Clock(10.0)
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     sink.open()
     frame = np.zeros((H, W), np.uint8)
@@ -122,7 +114,7 @@ def test_cannot_open_says_what_to_install(fake):
 def test_paces_the_loop_while_the_device_is_closed(fake):
     """No device (not there yet, or lost): the sink still paces the loop at its rate instead
     of letting it spin; once the device is open, the device paces it."""
-    clock, slept = Clock(), []
+    clock, slept = Clock(10.0), []
 
     def sleep(d: float) -> None:
         slept.append(d)
@@ -157,7 +149,7 @@ def test_a_device_missing_at_start_is_retried_while_the_loop_runs(fake):
     # the camera always on: a lost device has no readers, so on demand the loop would be in
     # standby, sending (and retrying the device) twice a second only
     config = replace(config, camera=replace(config.camera, on_demand=False))
-    clock = Clock()
+    clock = Clock(10.0)
     fake.fail_opens = 1
     sink = VirtualCameraSink(W, H, 30, "/dev/video10", PYVC, clock=clock)
     d = Daemon(config, DemoSource(W, H, 30), [sink], pacer=sink)

@@ -92,9 +92,8 @@ def test_alias_bombs_under_the_alias_limit_are_refused(levels, fan_out):
         f"""
         from sketchd.config.loader import parse
         from sketchd.errors import ConfigError
-        from tests.unit.test_yaml_safety import laughs
         try:
-            parse(laughs({levels}, {fan_out}))
+            parse({laughs(levels, fan_out)!r})
         except ConfigError as e:
             print(e.first)
         """

@@ -11,6 +11,7 @@ import pytest
 from sketchd.bench import daemon as bench_daemon
 from sketchd.bench import frames as bench
 from sketchd.bench import inputs as bench_inputs
+from sketchd.bench import worker
 from sketchd.config import loader, schema
 
 PRESETS = sorted(schema.validate(loader.defaults_data())[0].presets)
@@ -110,10 +111,10 @@ def test_each_candidate_runs_as_its_program_does():
 
 
 def test_a_worker_process_measures_one_candidate():
-    times = bench._spawn("e2e/pencil", 160, 120, 4)
+    times = worker.spawn("sketchd.bench.frames", "e2e/pencil", 160, 120, 4)
     assert len(times) == 4 and all(t > 0 for t in times)
     with pytest.raises(RuntimeError, match="worker preset/nope at 160x120 failed"):
-        bench._spawn("preset/nope", 160, 120, 2)
+        worker.spawn("sketchd.bench.frames", "preset/nope", 160, 120, 2)
 
 
 @pytest.mark.parametrize("part", ["all", "frames", "segment", "stability"])

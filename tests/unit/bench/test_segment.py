@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sketchd.bench import segment as bench_segment
+from sketchd.bench import worker
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +32,10 @@ def test_the_stream_is_a_noisy_webcam_picture():
 
 
 def test_a_worker_measures_whole_groups_of_frames_in_its_own_process():
-    times = bench_segment._spawn("portrait", 160, 120, 4)
+    times = worker.spawn("sketchd.bench.segment", "portrait", 160, 120, 4)
     assert len(times) == 4 and all(t > 0 for t in times)
     with pytest.raises(RuntimeError, match="worker nope at 160x120 failed"):
-        bench_segment._spawn("nope", 160, 120, 2)
+        worker.spawn("sketchd.bench.segment", "nope", 160, 120, 2)
 
 
 def test_the_cli_part(capsys):
