@@ -20,19 +20,30 @@ from pathlib import Path
 import numpy as np
 
 WIREPLUMBER_NO_BLUEZ = "bluez_monitor.enabled = false\n"  # it quits at once without logind
+UDEVD = "/lib/systemd/systemd-udevd"
 
 
 def missing_tools() -> list[str]:
-    return [t for t in ("dbus-daemon", "pipewire", "wireplumber", "pw-dump", "gst-launch-1.0")
+    return [t for t in ("dbus-daemon", "pipewire", "wireplumber", "pw-dump", "pw-cli",
+                        "gst-launch-1.0")
             if shutil.which(t) is None]  # fmt: skip
 
 
 class Session:
     """``start()`` brings PipeWire and WirePlumber up and waits until WirePlumber is there;
-    ``env`` is what every client (sketchd, the camera app) runs with; ``stop()`` ends them."""
+    ``env`` is what every client (sketchd, the camera app) runs with; ``stop()`` ends them.
 
-    def __init__(self, base: Path | None = None, ready_timeout: float = 60.0):
-        self.base = Path(base or tempfile.mkdtemp(prefix="sketchd-pw-"))
+    ``udev``: start udevd first and have it announce every device, as at boot (the v4l2vm
+    guest has no init system; PipeWire's V4L2 monitor learns of devices from udev only).
+    ``parent``: where the private folder goes; its sockets need a tmpfs inside the guest.
+    ``timings``: seconds from ``start()`` to each step."""
+
+    def __init__(
+        self, parent: Path | None = None, ready_timeout: float = 120.0, udev: bool = False
+    ):
+        self.base = Path(tempfile.mkdtemp(prefix="sketchd-pw-", dir=parent))
+        self.udev = udev
+        self.timings: dict[str, float] = {}
         self.run_dir = self.base / "run"
         self.ready_timeout = ready_timeout
         self.procs: dict[str, subprocess.Popen] = {}
@@ -56,6 +67,9 @@ class Session:
         )
         self.env.pop("PIPEWIRE_REMOTE", None)
         t0 = time.monotonic()
+        if self.udev:
+            self._start_udev()
+            self.timings["udev"] = round(time.monotonic() - t0, 1)
         self._spawn("dbus", ["dbus-daemon", "--session", "--nofork", f"--address=unix:path={bus}"])
         self._wait(lambda: bus.exists(), "the D-Bus session bus", 20)
         self._spawn("pipewire", ["pipewire"])
@@ -63,7 +77,20 @@ class Session:
         self._spawn("wireplumber", ["wireplumber"])
         self._wait(self._wireplumber_ready, "WirePlumber", self.ready_timeout)
         self.ready_after = time.monotonic() - t0
+        self.timings["wireplumber"] = round(self.ready_after, 1)
         return self
+
+    def _start_udev(self) -> None:
+        self.env["SYSTEMD_IGNORE_CHROOT"] = "1"  # else udevadm ignores requests in the guest
+        if not self._udev_alive():
+            self._spawn("udevd", [UDEVD])  # in the foreground without --daemon
+            self._wait(self._udev_alive, "udevd", 60)
+        subprocess.run(["udevadm", "trigger", "--action=add"], env=self.env, check=False)
+        subprocess.run(["udevadm", "settle", "--timeout=120"], env=self.env, check=False)
+
+    def _udev_alive(self) -> bool:
+        ping = ["udevadm", "control", "--ping", "--timeout=5"]
+        return subprocess.run(ping, env=self.env, capture_output=True).returncode == 0
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
         log = (self.base / f"{name}.log").open("a")
@@ -82,11 +109,12 @@ class Session:
             time.sleep(0.1)
 
     def _wireplumber_ready(self) -> bool:
-        return any(
-            (o.get("info") or {}).get("props", {}).get("application.name") == "WirePlumber"
-            for o in self.dump()
-            if str(o.get("type", "")).endswith(":Client")
-        )
+        """WirePlumber is connected and has run its configuration: its client and the
+        "default" metadata it makes are listed (pw-dump 0.3.65 leaves that metadata out)."""
+        done = subprocess.run(["pw-cli", "ls"], env=self.env, capture_output=True, text=True,
+                              timeout=30, stdin=subprocess.DEVNULL)  # fmt: skip
+        out = done.stdout
+        return 'application.name = "WirePlumber"' in out and 'metadata.name = "default"' in out
 
     def dump(self) -> list[dict]:
         done = subprocess.run(["pw-dump", "--no-colors"], env=self.env, capture_output=True,
@@ -150,7 +178,7 @@ class Session:
                 proc.wait()
 
     def stop(self) -> None:
-        for name in ("wireplumber", "pipewire", "dbus"):
+        for name in ("wireplumber", "pipewire", "dbus", "udevd"):
             if name in self.procs:
                 self._end(self.procs.pop(name))
         for log in self._logs:
@@ -167,6 +195,7 @@ class Consumer:
         self.frames: list[tuple[float, np.ndarray]] = []
         prop = f"path={target}" if isinstance(target, int) else f"target-object={target}"
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self._said = ""
         self.proc = subprocess.Popen(
             ["gst-launch-1.0", "-q", "pipewiresrc", prop, "!", "videoconvert", "!",
              f"video/x-raw,format=I420,width={width},height={height}", "!", "fdsink", "fd=1"],
@@ -193,6 +222,8 @@ class Consumer:
 
     def stop(self) -> str:
         """Ends the app; returns what it printed on stderr (for failure messages)."""
+        if self._err.closed:
+            return self._said
         if self.proc.poll() is None:
             self.proc.terminate()
         try:
@@ -204,6 +235,6 @@ class Consumer:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self._err.seek(0)
-        err = self._err.read().decode(errors="replace")
+        self._said = self._err.read().decode(errors="replace")
         self._err.close()
-        return err
+        return self._said
