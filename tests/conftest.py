@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.env import private_dirs
-from tests.helpers.wait import wait_until  # noqa: F401  # still imported from here by suites others edit
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import private_dirs
+from tests.helpers.env import private_dirs
 from tests.helpers.pipewire import Session, missing_tools
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from sketchd import control, logs
-from tests.conftest import wait_until
+from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.soak
 
