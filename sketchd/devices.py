@@ -23,7 +23,7 @@ def cameras() -> list[Device]:
     """Physical cameras (Linux: V4L2 capture devices that are not loopback devices)."""
     if not is_linux():
         return []
-    from sketchd.platform import linux_v4l2
+    from sketchd.platform.linux import v4l2 as linux_v4l2
 
     return [
         Device(d.path, d.name, "camera", d.driver, d.bus_info, d.by_id)
@@ -38,7 +38,7 @@ def named_cameras() -> list[Device]:
     too when it is named. A loopback device may not deliver a picture yet: opening it says so."""
     if not is_linux():
         return []
-    from sketchd.platform import linux_v4l2
+    from sketchd.platform.linux import v4l2 as linux_v4l2
 
     return [
         Device(d.path, d.name, "virtual" if d.loopback else "camera", d.driver, d.bus_info, d.by_id)
@@ -51,7 +51,7 @@ def virtual_cameras() -> list[Device]:
     """Virtual camera devices sketchd can publish to (Linux: v4l2loopback devices)."""
     if not is_linux():
         return []
-    from sketchd.platform import linux_v4l2
+    from sketchd.platform.linux import v4l2 as linux_v4l2
 
     out = []
     for d in linux_v4l2.list_devices():
@@ -82,10 +82,10 @@ def install_hint() -> str:
     loaded, why (never installed, never built for this kernel, Secure Boot, a container) and
     that cause's own fix: never "install it" to a user who just did."""
     if is_linux():
-        from sketchd.platform import linux_v4l2
+        from sketchd.platform.linux import v4l2 as linux_v4l2
 
         if not linux_v4l2.module_loaded():
-            from sketchd.platform.linux_module import why_not_loaded
+            from sketchd.platform.linux.module import why_not_loaded
 
             cause = why_not_loaded()
             return f"{cause.problem}.\nFix: {cause.fix}"
@@ -128,6 +128,6 @@ def output_device(configured: str) -> str | None:
 def pipewire_camera_possible() -> bool:
     """Whether sketchd's own PipeWire camera can be published here (PipeWire runs for this
     user and GStreamer's PipeWire plugin is installed)."""
-    from sketchd.platform import linux_pipewire
+    from sketchd.platform.linux import pipewire as linux_pipewire
 
     return linux_pipewire.running() and not linux_pipewire.gst_missing()

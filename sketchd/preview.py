@@ -64,7 +64,7 @@ def _tk():
 
 def run_preview(config: Config) -> int:
     if is_linux():
-        from sketchd.platform.linux_desktop import NO_DISPLAY, has_display
+        from sketchd.platform.linux.desktop import NO_DISPLAY, has_display
 
         if not has_display():
             raise SketchdError(f"preview needs a display: {NO_DISPLAY}")

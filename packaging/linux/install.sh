@@ -122,7 +122,7 @@ else
     # Boot, ...) by the same code as `sketchd doctor`: stdlib only, run from this checkout
     echo "install.sh: could not load v4l2loopback (modprobe's message is above)." >&2
     if command -v python3 >/dev/null && [ -d "$here/../../sketchd/platform" ]; then
-        PYTHONPATH="$here/../.." python3 -m sketchd.platform.linux_module | sed 's/^/install.sh: /' >&2
+        PYTHONPATH="$here/../.." python3 -m sketchd.platform.linux.module | sed 's/^/install.sh: /' >&2
     fi
     exit 1
 fi

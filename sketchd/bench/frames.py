@@ -12,7 +12,7 @@ the photographs and sizes are bench/inputs.py's.
 
 Each candidate is timed in a process of its own (bench/worker.py), frame after frame in a
 worker thread, the way each program runs its one loop: sketchd's paths with the allocator
-settings the daemon uses (platform/linux_malloc.py), the classic and naive paths as a plain
+settings the daemon uses (platform/linux/malloc.py), the classic and naive paths as a plain
 script has them, plus the naive path once more with sketchd's settings for reference. Measured
 in one shared process instead, each path ran in the cache and allocator state the others left,
 and the same path's median moved by half between runs (naive at 1080p: 8 to 14 ms). The

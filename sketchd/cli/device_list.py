@@ -65,7 +65,7 @@ def _pipewire(publishes: bool) -> None:
     if not is_linux():
         return
     from sketchd.devices import quoted
-    from sketchd.platform import linux_pipewire as pw
+    from sketchd.platform.linux import pipewire as pw
 
     print("PipeWire cameras (what apps that use PipeWire or the camera portal list):")
     if not pw.running():

@@ -22,9 +22,9 @@ __all__ = ["Check", "report", "run_can_work", "run_checks"]
 
 def __getattr__(name: str) -> str:
     """``doctor.MODPROBE`` and ``doctor.RELOAD``: the Linux commands, whose text lives with the
-    rest of v4l2loopback's in platform/linux_v4l2 (imported only when asked: it needs fcntl)."""
+    rest of v4l2loopback's in platform/linux/v4l2 (imported only when asked: it needs fcntl)."""
     if name in ("MODPROBE", "RELOAD"):
-        from sketchd.platform import linux_v4l2
+        from sketchd.platform.linux import v4l2 as linux_v4l2
 
         return str(getattr(linux_v4l2, name))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sketchd.doctor.report import Check
 from sketchd.platform import guide_for_os
-from sketchd.platform.linux_desktop import NO_DISPLAY, NO_SESSION_BUS
+from sketchd.platform.linux.desktop import NO_DISPLAY, NO_SESSION_BUS
 
 if TYPE_CHECKING:
     from sketchd.config.schema import Config

@@ -3,13 +3,13 @@ PipeWire camera, and which cameras PipeWire lists — so a user knows which apps
 Camera: apps that open /dev/video* themselves (Zoom, Chromium, Teams) read the v4l2loopback
 device; apps that find cameras through PipeWire (Flatpak apps, Firefox on Fedora 41+, OBS's
 PipeWire source, GNOME Snapshot) see a PipeWire node. The facts come from
-platform/linux_pipewire; this module only words them.
+platform/linux/pipewire; this module only words them.
 """
 
 from __future__ import annotations
 
 from sketchd.doctor.report import Check
-from sketchd.platform import linux_pipewire as pw
+from sketchd.platform.linux import pipewire as pw
 
 PIPEWIRE_APPS = "Flatpak apps, Firefox on Fedora, OBS's PipeWire source, GNOME Snapshot"
 V4L2_APPS = "Zoom, Chromium, Teams and other apps that open /dev/video* themselves"

@@ -1,7 +1,7 @@
 """`sketchd doctor` on Linux: the v4l2loopback module and its release, its devices and their
 state (free, busy, stuck), the one sketchd publishes to, exclusive_caps, the card label, and the
 second device for two call apps at once. The facts and the release-dependent commands come from
-platform/linux_v4l2 and platform/linux_loopback; this module only words them as checks.
+platform/linux/v4l2 and platform/linux/loopback; this module only words them as checks.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 from sketchd.doctor.report import Check
 from sketchd.platform import CARD_LABEL
-from sketchd.platform import linux_loopback as loop
-from sketchd.platform import linux_v4l2 as v4l2
-from sketchd.platform.linux_loopback import Release
-from sketchd.platform.linux_module import why_not_loaded
-from sketchd.platform.linux_v4l2 import VideoDevice
+from sketchd.platform.linux import loopback as loop
+from sketchd.platform.linux import v4l2 as v4l2
+from sketchd.platform.linux.loopback import Release
+from sketchd.platform.linux.module import why_not_loaded
+from sketchd.platform.linux.v4l2 import VideoDevice
 
 LOAD_FIRST = "load v4l2loopback first: the v4l2loopback check above says how"
 

@@ -11,9 +11,9 @@ CARD_LABEL = "Sketch Camera"
 
 def tune_memory() -> bool:
     """Let the C allocator keep frame-sized buffers between frames, where we know how
-    (glibc on Linux: platform/linux_malloc.py). True when something was set."""
+    (glibc on Linux: platform/linux/malloc.py). True when something was set."""
     if sys.platform.startswith("linux"):
-        from sketchd.platform import linux_malloc
+        from sketchd.platform.linux import malloc as linux_malloc
 
         return linux_malloc.keep_frame_buffers()
     return False

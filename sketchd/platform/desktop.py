@@ -2,7 +2,7 @@
 must run, and how a file is opened in the user's default application.
 
 Linux has no native backend here: the tray picks AppIndicator or GTK itself once
-platform/linux_desktop says there is a desktop session.
+platform/linux/desktop says there is a desktop session.
 """
 
 from __future__ import annotations

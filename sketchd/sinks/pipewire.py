@@ -23,8 +23,8 @@ from typing import Protocol
 import numpy as np
 
 from sketchd.errors import OutputError
-from sketchd.platform import linux_pipewire
-from sketchd.platform.linux_pipewire import CAMERA_ROLE, NODE_NAME, VIDEO_SOURCE
+from sketchd.platform.linux import pipewire as linux_pipewire
+from sketchd.platform.linux.pipewire import CAMERA_ROLE, NODE_NAME, VIDEO_SOURCE
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from sketchd.sinks.convert import PAPER, Conversions
 
 if TYPE_CHECKING:
     from sketchd.pipeline.pacer import Pacer
-    from sketchd.platform.linux_v4l2out import StreamingWriter
+    from sketchd.platform.linux.v4l2out import StreamingWriter
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Camera(Protocol):
 
 class LoopbackCamera:
     """sketchd's own producer on a v4l2loopback device: V4L2 streaming I/O, so that every
-    stop leaves the device to the next producer (see platform/linux_v4l2out.py)."""
+    stop leaves the device to the next producer (see platform/linux/v4l2out.py)."""
 
     backend = "v4l2 streaming"
 
@@ -70,7 +70,7 @@ class LoopbackCamera:
             )
         else:
             if holders is None:
-                from sketchd.platform.linux_readers import OpenHolders
+                from sketchd.platform.linux.readers import OpenHolders
 
                 holders = OpenHolders(writer.device)
             self._holders = holders
@@ -107,7 +107,7 @@ def open_camera(
 
         return open_node(width, height, fps, fmt)
     if is_linux() and backend in ("auto", "v4l2"):
-        from sketchd.platform import linux_v4l2out
+        from sketchd.platform.linux import v4l2out as linux_v4l2out
 
         if linux_v4l2out.SUPPORTED or backend == "v4l2":
             if device is None:
@@ -141,7 +141,7 @@ def open_camera(
 def loopback_failure(device: str, error: OSError) -> str:
     """Why a loopback device refused sketchd as its producer, and the fix, in a user's words."""
     from sketchd.devices import install_hint
-    from sketchd.platform.linux_v4l2out import FormatMismatch
+    from sketchd.platform.linux.v4l2out import FormatMismatch
 
     head = f"cannot open the virtual camera {device}"
     if isinstance(error, FormatMismatch):
@@ -152,7 +152,7 @@ def loopback_failure(device: str, error: OSError) -> str:
         )
     if error.errno in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
         return f"{head}: it does not exist.\n{install_hint()}"
-    from sketchd.platform.linux_loopback import open_failure_message
+    from sketchd.platform.linux.loopback import open_failure_message
 
     known = open_failure_message(device)  # stuck by the 0.12 bug, or another producer's
     if known:
@@ -301,7 +301,7 @@ class VirtualCameraSink:
     def _announce(self) -> None:
         """A loopback device that streams (or stopped) is announced to PipeWire again."""
         if isinstance(self._cam, LoopbackCamera):
-            from sketchd.platform.linux_pipewire import announce
+            from sketchd.platform.linux.pipewire import announce
 
             said = announce(self._cam.device)
             if said:

@@ -4,7 +4,7 @@
 ``choose_backend`` picks pystray's backend in one place, without importing pystray (and
 `sketchd doctor` asks it too): Windows and macOS → their own (platform/desktop.py); Linux →
 appindicator where its typelib is installed, else gtk; never xorg (no menu, and clicks never
-arrive). No desktop session (platform/linux_desktop.py: no display or no session bus) → no tray,
+arrive). No desktop session (platform/linux/desktop.py: no display or no session bus) → no tray,
 with the reason; sketchd runs headless.
 """
 
@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from sketchd.platform.desktop import native_tray
-from sketchd.platform.linux_desktop import session_problem
+from sketchd.platform.linux.desktop import session_problem
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def choose_backend(
     has_typelib: Callable[[str, str], bool] = _has_typelib,
 ) -> tuple[str | None, str]:
     """(pystray backend, why) — backend None means: no tray here, ``why`` says why (for no
-    desktop session: platform/linux_desktop's NO_DISPLAY or NO_SESSION_BUS, as they are).
+    desktop session: platform/linux/desktop's NO_DISPLAY or NO_SESSION_BUS, as they are).
     ``platform`` (as sketchd.platform.current() names an OS) defaults to this one."""
     native = native_tray(platform)
     if native is not None:

@@ -231,7 +231,7 @@ def open_as_webcam(fourcc: bytes, width: int, height: int, sizeimage: int, strid
     import fcntl
     import struct
 
-    from sketchd.platform.linux_v4l2out import (
+    from sketchd.platform.linux.v4l2out import (
         BUF_TYPE_VIDEO_OUTPUT,
         COLORSPACE_SRGB,
         FIELD_NONE,

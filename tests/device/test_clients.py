@@ -239,7 +239,7 @@ BUF_TYPE_VIDEO_CAPTURE = 1
 
 def probe(dev: str) -> tuple[str, str]:
     """Open, QUERYCAP, ENUM_FMT, close: what a browser does to every node while listing."""
-    from sketchd.platform.linux_v4l2 import _CAP, VIDIOC_QUERYCAP
+    from sketchd.platform.linux.v4l2 import _CAP, VIDIOC_QUERYCAP
 
     fd = os.open(dev, os.O_RDWR)
     try:

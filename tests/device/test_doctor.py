@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from sketchd.platform import linux_loopback
-from sketchd.platform.linux_v4l2out import (
+from sketchd.platform.linux import loopback as linux_loopback
+from sketchd.platform.linux.v4l2out import (
     BUF_TYPE_VIDEO_OUTPUT,
     COLORSPACE_SRGB,
     FIELD_NONE,

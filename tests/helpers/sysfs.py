@@ -1,5 +1,5 @@
 """A fake /sys, /proc and /dev for `sketchd doctor`'s Linux checks: the real parsing in
-platform/linux_v4l2 and platform/linux_loopback reads these plain files; only VIDIOC_QUERYCAP
+platform/linux/v4l2 and platform/linux/loopback reads these plain files; only VIDIOC_QUERYCAP
 is faked (``FakeSys.caps``)."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from sketchd import doctor
-from sketchd.platform import linux_loopback as loop
-from sketchd.platform import linux_module, linux_v4l2
-from sketchd.platform.linux_v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
+from sketchd.platform.linux import loopback as loop
+from sketchd.platform.linux import module as linux_module
+from sketchd.platform.linux import v4l2 as linux_v4l2
+from sketchd.platform.linux.v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
 
 NO_DISPLAY = {"XDG_RUNTIME_DIR": "/nonexistent"}
 

@@ -12,7 +12,7 @@ import errno
 import struct
 from typing import ClassVar
 
-from sketchd.platform import linux_v4l2out as v
+from sketchd.platform.linux import v4l2out as v
 
 PAGE = 4096
 

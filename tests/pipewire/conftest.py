@@ -40,7 +40,7 @@ def session() -> Iterator[Session]:
     missing = missing_tools()
     if missing:
         _skip_or_fail(f"needs PipeWire's tools: {', '.join(missing)} missing")
-    from sketchd.platform.linux_pipewire import gst_missing
+    from sketchd.platform.linux.pipewire import gst_missing
 
     if gst_missing():
         _skip_or_fail(gst_missing())

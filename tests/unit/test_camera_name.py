@@ -20,7 +20,7 @@ from sketchd.errors import CameraError
 from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.mailbox import Mailbox
 from sketchd.pipeline.state import Stats
-from sketchd.platform import linux_v4l2
+from sketchd.platform.linux import v4l2 as linux_v4l2
 from sketchd.sources import camera
 from sketchd.sources.camera_name import CameraFinder, choose, is_name
 

@@ -13,8 +13,8 @@ from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.demand import Demand, Readers, combine
 from sketchd.pipeline.mailbox import Mailbox
 from sketchd.pipeline.state import Stats
-from sketchd.platform import linux_v4l2out as v
-from sketchd.platform.linux_readers import OpenHolders
+from sketchd.platform.linux import v4l2out as v
+from sketchd.platform.linux.readers import OpenHolders
 from sketchd.sinks import vcam
 from sketchd.sinks.memory import RecordingSink
 from tests.helpers.clock import Clock

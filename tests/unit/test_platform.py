@@ -12,7 +12,8 @@ import pytest
 
 from sketchd import devices, platform
 from sketchd.errors import SketchdError
-from sketchd.platform import desktop, linux_desktop
+from sketchd.platform import desktop
+from sketchd.platform.linux import desktop as linux_desktop
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sketchd.platform import linux_module as mod
-from sketchd.platform.linux_v4l2 import MODPROBE
+from sketchd.platform.linux import module as mod
+from sketchd.platform.linux.v4l2 import MODPROBE
 
 KERNEL = "6.1.0-99-amd64"
 
@@ -75,7 +75,7 @@ def test_the_install_hint_names_the_cause_when_the_module_is_not_loaded(root, mo
     """What `sketchd run` says with no virtual camera, after setup installed the package but
     DKMS could not build it: the headers, never 'install v4l2loopback-dkms' again."""
     from sketchd import devices
-    from sketchd.platform import linux_v4l2
+    from sketchd.platform.linux import v4l2 as linux_v4l2
 
     dkms(root, headers=False)
     monkeypatch.setattr(mod, "ROOT", root)

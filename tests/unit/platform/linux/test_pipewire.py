@@ -1,4 +1,4 @@
-"""platform/linux_pipewire.py: what sketchd reads of PipeWire, on pw-dump's own JSON shape,
+"""platform/linux/pipewire.py: what sketchd reads of PipeWire, on pw-dump's own JSON shape,
 a real socket file and a sysfs tree in a temporary folder."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from sketchd import devices
 from sketchd.errors import OutputError
-from sketchd.platform import linux_pipewire as pw
+from sketchd.platform.linux import pipewire as pw
 
 # pw-dump's shape (PipeWire 0.3.65), trimmed to what sketchd reads
 DUMP = [

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sketchd.platform import linux_loopback
+from sketchd.platform.linux import loopback as linux_loopback
 
 log = logging.getLogger(__name__)
 

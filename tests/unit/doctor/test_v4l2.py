@@ -9,8 +9,8 @@ import re
 import pytest
 
 from sketchd import doctor
-from sketchd.platform import linux_v4l2
-from sketchd.platform.linux_v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
+from sketchd.platform.linux import v4l2 as linux_v4l2
+from sketchd.platform.linux.v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
 from tests.helpers.sysfs import checks
 
 CTL_ADD = 'sudo v4l2loopback-ctl add -n "Sketch Camera" -x 1 /dev/video10'

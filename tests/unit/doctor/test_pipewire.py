@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sketchd.doctor import pipewire as doctor_pw
-from sketchd.platform import linux_pipewire as pw
+from sketchd.platform.linux import pipewire as pw
 
 
 def core(version: str) -> dict:

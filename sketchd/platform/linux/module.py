@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sketchd.platform.linux_v4l2 import MODPROBE
+from sketchd.platform.linux.v4l2 import MODPROBE
 
 ROOT = Path("/")  # the tests point it at a fake tree
 SECURE_BOOT = "sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-e0a9c01a41a8"

@@ -1,4 +1,4 @@
-"""platform/linux_loopback on fake sysfs and /proc trees: the release, the commands per release,
+"""platform/linux/loopback on fake sysfs and /proc trees: the release, the commands per release,
 free/busy/stuck, and who holds a device; one test reads this machine's real /proc."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from sketchd.platform import linux_loopback as loop
-from sketchd.platform import linux_v4l2
-from sketchd.platform.linux_loopback import Holder, LoopbackState, Release
-from sketchd.platform.linux_v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
+from sketchd.platform.linux import loopback as loop
+from sketchd.platform.linux import v4l2 as linux_v4l2
+from sketchd.platform.linux.loopback import Holder, LoopbackState, Release
+from sketchd.platform.linux.v4l2 import CAP_VIDEO_CAPTURE, CAP_VIDEO_OUTPUT
 
 RELOAD_TWO = (
     "sudo modprobe -r v4l2loopback && sudo modprobe v4l2loopback devices=2 video_nr=10,12 "

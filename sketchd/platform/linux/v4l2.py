@@ -156,7 +156,7 @@ def exclusive_caps_for(device: VideoDevice, sys_module: Path = SYS_MODULE) -> bo
 # sketchd's devices: "Sketch Camera" at /dev/video10 and "Sketch Camera 2" at /dev/video12, for a
 # second call app at once (one device serves one call app; 0.12 ends the other reader's stream).
 # exclusive_caps=1: Chrome, Zoom and other WebRTC apps list only such devices. The same options
-# are in packaging/linux/modprobe.d; per-release fixes are in platform/linux_loopback.py.
+# are in packaging/linux/modprobe.d; per-release fixes are in platform/linux/loopback.py.
 MODPROBE_OPTIONS = (
     'devices=2 video_nr=10,12 card_label="Sketch Camera,Sketch Camera 2" exclusive_caps=1,1'
 )

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sketchd.errors import OutputError
-from sketchd.platform import linux_v4l2out as v
+from sketchd.platform.linux import v4l2out as v
 from sketchd.sinks.vcam import VirtualCameraSink
 from tests.helpers.v4l2 import FakeKernel, FakeLoopback
 
@@ -184,7 +184,7 @@ def test_a_stuck_device_is_an_output_error_with_the_fix(kernel):
 
 
 def test_a_missing_device_says_what_to_install(kernel, monkeypatch):
-    from sketchd.platform import linux_v4l2
+    from sketchd.platform.linux import v4l2 as linux_v4l2
 
     monkeypatch.setattr(linux_v4l2, "module_loaded", lambda *a: True)  # loaded, no such node
     kernel.fail["open"] = errno.ENOENT

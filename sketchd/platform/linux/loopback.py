@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sketchd.platform import CARD_LABEL, linux_v4l2
-from sketchd.platform.linux_v4l2 import (
+from sketchd.platform import CARD_LABEL
+from sketchd.platform.linux import v4l2 as linux_v4l2
+from sketchd.platform.linux.v4l2 import (
     CAP_VIDEO_CAPTURE,
     CAP_VIDEO_OUTPUT,
     MODPROBE,
