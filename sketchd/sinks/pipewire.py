@@ -5,11 +5,13 @@ portal, Firefox on Fedora 41+, OBS's PipeWire source, GNOME Snapshot, Chromium w
 WebRtcPipeWireCamera); apps that open /dev/video* themselves need the v4l2loopback output.
 
 Frames go out through GStreamer's ``pipewiresink`` (PyGObject), PipeWire's own client for
-GStreamer: ``appsrc ! pipewiresink mode=provide``. sketchd fills the sink's own buffers (taken
-from its pool without waiting): pipewiresink 0.3.x copies a frame from elsewhere into a buffer
-of the size its pool was first configured with, and that size is 0 when the pool was started
-before the first frame, so the copy crashed the process. A buffer is free only while an app
-reads the node: that is also how the sink knows it has readers (on-demand capture).
+GStreamer: ``appsrc ! pipewiresink mode=provide``. pipewiresink 0.3.x copies each frame into a
+buffer of its pool, sized when the pool starts; the pool started before the first frame, so
+its buffers were 0 bytes and the copy crashed the process as soon as an app linked. sketchd
+configures the pool for whole frames first. (Filling the pool's buffers directly is no way
+round it: the sink drops a buffer it is given before the app is streaming, and such a buffer
+never returns to the pool, so Chromium's capture stalled after one frame.) Who reads the node
+is PipeWire's to say: the links to it (platform/linux/pipewire.py ``Links``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from sketchd.errors import OutputError
+from sketchd.pipeline.pacer import Pacing
 from sketchd.platform.linux import pipewire as linux_pipewire
 from sketchd.platform.linux.pipewire import CAMERA_ROLE, NODE_NAME, VIDEO_SOURCE
 
@@ -37,11 +40,18 @@ GST_FORMATS = {"I420": "I420", "YUYV": "YUY2"}
 class Stream(Protocol):
     """The node's stream, as the camera drives it (GstStream; tests pass a fake).
 
-    ``push`` offers one frame's bytes and returns whether a reader took it (False: nobody
-    links the node now, or it is still busy with earlier frames); it raises OutputError when
-    the stream failed (PipeWire went away). ``close`` is called once."""
+    ``push`` offers one frame's bytes (dropped while no app reads the node); it raises
+    OutputError when the stream failed (PipeWire went away). ``close`` is called once."""
 
-    def push(self, data: memoryview) -> bool: ...
+    def push(self, data: memoryview) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Readers(Protocol):
+    """How many apps link the node now (None: cannot tell); ``close`` once."""
+
+    def count(self) -> int | None: ...
 
     def close(self) -> None: ...
 
@@ -50,41 +60,33 @@ class PipeWireCamera:
     """The node as vcam.VirtualCameraSink drives a camera (sinks/vcam.py ``Camera``)."""
 
     backend = "PipeWire node"
-    readers_how = "PipeWire (an app takes its frames)"
+    readers_how = "PipeWire's links to the node"
+    reader_grace = 0.0  # a link is there or not; the config's idle_after covers the gaps
 
     def __init__(
-        self,
-        stream: Stream,
-        fps: int,
-        fmt: str,
-        clock: Callable[[], float],
-        pacer: object | None = None,
+        self, stream: Stream, readers: Readers, fps: int, fmt: str, pacer: Pacing | None = None
     ):
         from sketchd.pipeline.pacer import Pacer
 
         self.device = f'PipeWire node "{LABEL}"'
         self.native_fmt = fmt
-        self._stream = stream
-        self._clock = clock
+        self._stream, self._readers = stream, readers
         self._pacer = pacer or Pacer(fps)
-        # an app reading at its own pace may hold every buffer for a frame or two
-        self.reader_grace = max(1.0, 3.0 / fps)
-        self._taken_at = float("-inf")
 
     def send(self, frame: np.ndarray) -> None:
-        if self._stream.push(memoryview(frame.data).cast("B")):
-            self._taken_at = self._clock()
+        self._stream.push(memoryview(frame.data).cast("B"))
 
-    def readers(self) -> int:
-        """1 while an app took a frame within the grace time, else 0 (the node cannot tell
-        two apps apart; on-demand capture only needs to know whether anyone reads)."""
-        return int(self._clock() - self._taken_at <= self.reader_grace)
+    def readers(self) -> int | None:
+        return self._readers.count()
 
     def sleep_until_next_frame(self) -> None:
-        self._pacer.sleep_until_next_frame()  # type: ignore[attr-defined]
+        self._pacer.sleep_until_next_frame()
 
     def close(self) -> None:
-        self._stream.close()
+        try:
+            self._stream.close()
+        finally:
+            self._readers.close()
 
 
 class GstStream:
@@ -127,6 +129,10 @@ class GstStream:
         src.set_property("is-live", True)
         src.set_property("do-timestamp", True)
         src.set_property("format", Gst.Format.TIME)
+        # never a queue: the newest frame only (the publish loop must not wait on PipeWire)
+        src.set_property("max-buffers", 1)
+        if src.find_property("leaky-type") is not None:  # GStreamer 1.20+
+            Gst.util_set_object_arg(src, "leaky-type", "downstream")
         sink.set_property("mode", "provide")
         sink.set_property("sync", False)
         sink.set_property("client-name", "sketchd")
@@ -145,16 +151,15 @@ class GstStream:
         src.link(sink)
         self._pipeline, self._src = pipeline, src
         self._size = 0
-        self._pool = None
         self._clock = clock
         self._socket = _identity(linux_pipewire.socket_path())
         self._checked = clock()
         if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
             self._fail("GStreamer could not start the PipeWire stream")
         self._check_bus()
-        self._pool = self._configure_pool()
+        self._configure_pool()
 
-    def _configure_pool(self):
+    def _configure_pool(self) -> None:
         """The sink's buffer pool, configured for whole frames (see the module's docstring)."""
         Gst = self._gst
         query = Gst.Query.new_allocation(self._caps, True)
@@ -170,9 +175,8 @@ class GstStream:
         pool.set_config(config)  # False only says it adjusted something
         if not pool.set_active(True):
             self._fail("pipewiresink's buffer pool did not start")
-        return pool
 
-    def push(self, data: memoryview) -> bool:
+    def push(self, data: memoryview) -> None:
         self._check_bus()
         now = self._clock()
         if now - self._checked >= self.SOCKET_CHECK_S:
@@ -180,17 +184,9 @@ class GstStream:
             if _identity(linux_pipewire.socket_path()) != self._socket:
                 self._fail("PipeWire restarted or stopped: the camera node went with it")
         Gst = self._gst
-        params = Gst.BufferPoolAcquireParams()
-        params.flags = Gst.BufferPoolAcquireFlags.DONTWAIT
-        assert self._pool is not None  # made in __init__
-        result, buf = self._pool.acquire_buffer(params)
-        if result != Gst.FlowReturn.OK or buf is None:
-            return False  # no reader now, or it still holds every buffer
-        buf.fill(0, bytes(data[: self._size]))
-        flow = self._src.emit("push-buffer", buf)
+        flow = self._src.emit("push-buffer", Gst.Buffer.new_wrapped(bytes(data[: self._size])))
         if flow not in (Gst.FlowReturn.OK, Gst.FlowReturn.FLUSHING):
             self._fail(f"the PipeWire stream refused a frame ({flow.value_nick})")
-        return True
 
     def _check_bus(self) -> None:
         Gst = self._gst
@@ -239,4 +235,5 @@ def open_node(
             "pipewire wireplumber), or use the v4l2loopback output (sketchd doctor)"
         )
     stream = GstStream(width, height, fps, fmt, clock)
-    return PipeWireCamera(stream, fps, fmt, clock)
+    links = linux_pipewire.Links(NODE_NAME)
+    return PipeWireCamera(stream, links.start(), fps, fmt)

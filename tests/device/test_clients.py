@@ -30,8 +30,8 @@ import pytest
 from sketchd.filters import build
 from sketchd.pipeline.frames import card, fit
 from sketchd.sinks.convert import VIDEO_RANGE
+from tests.helpers import browser as clients
 
-from . import clients
 from .conftest import CAM_DEV, OUT_DEV, Reader, Sketchd, read_camera_y, wait_for_output
 from .pictures import H, W, config_file
 

@@ -129,7 +129,7 @@ def test_a_chromium_call_turns_the_webcam_on_and_sees_the_sketch(photo, feeder, 
     import cv2
 
     from sketchd.sinks.convert import VIDEO_RANGE
-    from tests.device import clients
+    from tests.helpers import browser as clients
 
     binary = clients.need("chromium", "chromium-browser")
     feeder("-loop", "1", "-framerate", "30", "-i", str(photo))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,3 +184,61 @@ def announce(device: str, objects: list[dict] | None = None, sysfs: Path = SYSFS
         if why:
             return f"PipeWire will not see {device} change: {why}"
     return f"PipeWire told that {device} changed (udev remove + add)"
+
+
+def links_to(objects: list[dict], node_name: str) -> int | None:
+    """How many links go out of the node named ``node_name`` (apps reading it), or None
+    when there is no such node."""
+    ids = {
+        o.get("id")
+        for o in objects
+        if str(o.get("type", "")).endswith(":Node")
+        and ((o.get("info") or {}).get("props") or {}).get("node.name") == node_name
+    }
+    if not ids:
+        return None
+    return sum(
+        1
+        for o in objects
+        if str(o.get("type", "")).endswith(":Link")
+        and (o.get("info") or {}).get("output-node-id") in ids
+        and (o.get("info") or {}).get("state") not in ("error", "unlinked")
+    )
+
+
+class Links:
+    """How many apps read sketchd's node, asked of PipeWire (pw-dump) every ``every`` seconds
+    by a thread of its own, so the publish loop never waits for it. ``count()`` is None until
+    PipeWire answered (then on-demand capture keeps the camera on). One pw-dump costs about
+    6 ms of CPU here: every 2 s that is 0.3 % of a core, and a call's camera opens within 2 s."""
+
+    def __init__(self, node_name: str = NODE_NAME, every: float = 2.0, ask=dump):
+        self._name, self._every, self._ask = node_name, every, ask
+        self._count: int | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sketchd-pw-links", daemon=True)
+
+    def start(self) -> Links:
+        self._thread.start()
+        return self
+
+    def poll_once(self) -> None:
+        objects = self._ask()
+        n = None if objects is None else links_to(objects, self._name)
+        with self._lock:
+            self._count = n
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()
+            self._stop.wait(self._every)
+
+    def count(self) -> int | None:
+        with self._lock:
+            return self._count
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)

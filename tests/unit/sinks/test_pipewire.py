@@ -1,5 +1,5 @@
 """The PipeWire camera node (sinks/pipewire.py) with PipeWire faked at its boundary: a Stream
-that records what it is given and says whether a reader took it."""
+that records what it is given, and PipeWire's answer about links as pw-dump prints it."""
 
 from __future__ import annotations
 
@@ -7,27 +7,22 @@ import numpy as np
 import pytest
 
 from sketchd.errors import OutputError
+from sketchd.platform.linux.pipewire import Links, links_to
 from sketchd.sinks.pipewire import PipeWireCamera, node_format
 from sketchd.sinks.vcam import VirtualCameraSink
 from tests.helpers.clock import Clock
 
 
 class FakeStream:
-    """What GstStream is to the camera: ``taking`` says whether a reader has a free buffer."""
-
     def __init__(self) -> None:
-        self.taking = False
         self.pushed: list[bytes] = []
         self.fail: str = ""
         self.closed = 0
 
-    def push(self, data: memoryview) -> bool:
+    def push(self, data: memoryview) -> None:
         if self.fail:
             raise OutputError(self.fail)
-        if not self.taking:
-            return False
         self.pushed.append(bytes(data))
-        return True
 
     def close(self) -> None:
         self.closed += 1
@@ -38,46 +33,59 @@ class NoPacer:
         pass
 
 
-def camera(stream: FakeStream, clock: Clock, fps: int = 30) -> PipeWireCamera:
-    return PipeWireCamera(stream, fps, "I420", clock, pacer=NoPacer())
+def node(i: int, name: str) -> dict:
+    return {"id": i, "type": "PipeWire:Interface:Node", "info": {"props": {"node.name": name}}}
 
 
-def test_frames_reach_a_reader_byte_for_byte():
-    stream, clock = FakeStream(), Clock()
-    cam = camera(stream, clock)
-    stream.taking = True
+def link(i: int, out: int, state: str = "active") -> dict:
+    return {"id": i, "type": "PipeWire:Interface:Link",
+            "info": {"output-node-id": out, "input-node-id": 99, "state": state}}  # fmt: skip
+
+
+class Dump:
+    """What pw-dump prints now (None: PipeWire did not answer)."""
+
+    def __init__(self) -> None:
+        self.objects: list[dict] | None = None
+
+    def __call__(self) -> list[dict] | None:
+        return self.objects
+
+
+def camera(stream: FakeStream, dump: Dump) -> tuple[PipeWireCamera, Links]:
+    links = Links("sketchd", ask=dump)  # not started: the test polls it
+    return PipeWireCamera(stream, links, 30, "I420", pacer=NoPacer()), links
+
+
+def test_links_are_the_apps_reading_the_node():
+    objects = [node(41, "sketchd"), node(50, "other"), link(60, 41), link(61, 41, "paused"),
+               link(62, 50), link(63, 41, "error")]  # fmt: skip
+    assert links_to(objects, "sketchd") == 2
+    assert links_to(objects, "other") == 1
+    assert links_to([node(50, "other")], "sketchd") is None, "no node: nothing to tell"
+
+
+def test_frames_reach_the_stream_byte_for_byte_and_readers_are_the_links():
+    stream, dump = FakeStream(), Dump()
+    cam, links = camera(stream, dump)
     frame = np.arange(6 * 4, dtype=np.uint8).reshape(6, 4)
     cam.send(frame)
     assert stream.pushed == [frame.tobytes()]
-
-
-def test_readers_follow_whether_an_app_takes_frames():
-    stream, clock = FakeStream(), Clock()
-    cam = camera(stream, clock, fps=30)
-    frame = np.zeros((6, 4), np.uint8)
-    cam.send(frame)
-    assert cam.readers() == 0, "nothing linked: no buffer was free"
-    stream.taking = True
-    cam.send(frame)
-    assert cam.readers() == 1
-    stream.taking = False  # the app closed: no buffer comes free any more
-    clock.t += cam.reader_grace / 2
-    cam.send(frame)
-    assert cam.readers() == 1, "an app holding every buffer for a moment still reads"
-    clock.t += cam.reader_grace
-    cam.send(frame)
+    assert cam.readers() is None, "PipeWire has not answered yet: cannot tell"
+    dump.objects = [node(41, "sketchd")]
+    links.poll_once()
     assert cam.readers() == 0
+    dump.objects = [node(41, "sketchd"), link(60, 41)]
+    links.poll_once()
+    assert cam.readers() == 1
+    dump.objects = None  # PipeWire went away
+    links.poll_once()
+    assert cam.readers() is None
 
 
-def test_grace_covers_three_frames_at_low_rates():
-    stream, clock = FakeStream(), Clock()
-    assert camera(stream, clock, fps=2).reader_grace == pytest.approx(1.5)
-    assert camera(stream, clock, fps=30).reader_grace == pytest.approx(1.0)
-
-
-def test_a_failed_stream_raises_output_error_and_close_closes_once():
-    stream, clock = FakeStream(), Clock()
-    cam = camera(stream, clock)
+def test_a_failed_stream_raises_output_error_and_close_closes_both_once():
+    stream, dump = FakeStream(), Dump()
+    cam, _ = camera(stream, dump)
     stream.fail = "PipeWire: connection lost"
     with pytest.raises(OutputError, match="connection lost"):
         cam.send(np.zeros((6, 4), np.uint8))
@@ -96,13 +104,15 @@ def test_the_virtual_camera_sink_drives_the_node_and_reopens_it_after_a_failure(
     clock = Clock()
     streams: list[FakeStream] = []
     asked: list[tuple] = []
+    dump = Dump()
+    dump.objects = [node(41, "sketchd"), link(60, 41)]
 
     def opener(device, width, height, fps, fmt, backend):
         asked.append((device, width, height, fps, fmt, backend))
-        s = FakeStream()
-        s.taking = True
-        streams.append(s)
-        return camera(s, clock)
+        streams.append(FakeStream())
+        cam, links = camera(streams[-1], dump)
+        links.poll_once()
+        return cam
 
     sink = VirtualCameraSink(
         8, 6, 30, "pipewire", "auto", clock=clock, fmt="MJPG", opener=opener, idle_pacer=None

@@ -177,7 +177,7 @@ def need(*names: str) -> str:
         if path:
             return path
     msg = f"{' or '.join(names)} is not installed"
-    if os.environ.get("SKETCHD_REQUIRE_DEVICE"):
+    if os.environ.get("SKETCHD_REQUIRE_DEVICE") or os.environ.get("SKETCHD_REQUIRE_PIPEWIRE"):
         pytest.fail(msg)
     pytest.skip(msg)
 
@@ -228,10 +228,13 @@ def browser_env(home: Path, **extra: str) -> dict:
     return dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(run), **extra)
 
 
-def chromium(binary: str, url: str, tmp: Path, home: Path) -> Browser:
+def chromium(
+    binary: str, url: str, tmp: Path, home: Path, *, pipewire_env: dict | None = None
+) -> Browser:
     """Headless Chromium as root in the guest (flags from ../shared/README.md); camera
     permission is granted by --use-fake-ui-for-media-stream, the capture code logs to stderr.
-    Logs go to ``tmp``, the profile to ``home`` (tmpfs)."""
+    Logs go to ``tmp``, the profile to ``home`` (tmpfs). ``pipewire_env``: find cameras
+    through the camera portal and PipeWire instead (WebRtcPipeWireCamera), in that session."""
     profile = home / "chromium-profile"
     profile.mkdir()
     cmd = [
@@ -250,10 +253,12 @@ def chromium(binary: str, url: str, tmp: Path, home: Path) -> Browser:
         f"--user-data-dir={profile}",
         "--enable-logging=stderr",
         "--v=0",
-        "--vmodule=*video_capture*=1,*v4l2*=1",
+        "--vmodule=*video_capture*=1,*v4l2*=1,*camera_portal*=1,*pipewire*=1",
+        *(["--enable-features=WebRtcPipeWireCamera"] if pipewire_env else []),
         url,
     ]
-    return Browser(cmd, tmp / "chromium.log", browser_env(home))
+    env = dict(pipewire_env, HOME=str(home)) if pipewire_env else browser_env(home)
+    return Browser(cmd, tmp / "chromium.log", env)
 
 
 FIREFOX_PREFS = {
