@@ -28,32 +28,36 @@ def test_a_camera_app_receives_the_sketch_pixel_for_pixel(session: Session, phot
     img = cv2.imread(str(photo_path))
     sketch = fit(build("pencil")(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)), W, H)
     want = cv2.LUT(sketch, VIDEO_RANGE)
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp:  # this process is the daemon here
         for key in ("XDG_RUNTIME_DIR", "PIPEWIRE_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS"):
             mp.setenv(key, session.env[key])
         sink = VirtualCameraSink(W, H, 15, "pipewire", "auto", fmt="I420")
         opened = sink.open()
-    assert 'PipeWire node "Sketch Camera"' in opened
-    try:
-        node = session.wait_camera(ours, 20)
-        assert node is not None
-        assert node["media.role"] == "Camera" and node["node.description"] == "Sketch Camera"
-        app = Consumer(session.env, node["id"], W, H)
-        end = time.monotonic() + 30
-        while len(app.frames) < 5 and time.monotonic() < end and app.proc.poll() is None:
-            sink.send(sketch)
-            sink.sleep_until_next_frame()
-        err = app.stop()
-        assert len(app.frames) >= 5, f"the app got {len(app.frames)} frames: {err}"
-        got = app.frames[-1][1]
-        diff = np.abs(got.astype(np.int16) - want.astype(np.int16))
-        assert float(diff.mean()) < 0.5 and int(diff.max()) <= 2, (
-            f"mean |Δ| {diff.mean():.2f}, max {diff.max()}"
-        )
-        readers = sink.readers()
-        assert readers is not None and readers.count in (0, 1)
-    finally:
-        sink.close()
+        assert 'PipeWire node "Sketch Camera"' in opened
+        try:
+            node = session.wait_camera(ours, 20)
+            assert node is not None
+            assert node["media.role"] == "Camera" and node["node.description"] == "Sketch Camera"
+            app = Consumer(session.env, node["id"], W, H)
+            end = time.monotonic() + 30
+            linked = False
+            while time.monotonic() < end and app.proc.poll() is None:
+                sink.send(sketch)
+                sink.sleep_until_next_frame()
+                readers = sink.readers()
+                linked = readers is not None and readers.count == 1
+                if len(app.frames) >= 5 and linked:
+                    break
+            err = app.stop()
+            assert len(app.frames) >= 5, f"the app got {len(app.frames)} frames: {err}"
+            assert linked, f"PipeWire never showed the app's link: {sink.readers()}"
+            got = app.frames[-1][1]
+            diff = np.abs(got.astype(np.int16) - want.astype(np.int16))
+            assert float(diff.mean()) < 0.5 and int(diff.max()) <= 2, (
+                f"mean |Δ| {diff.mean():.2f}, max {diff.max()}"
+            )
+        finally:
+            sink.close()
     session.wait_camera(ours, 10, gone=True)
 
 
