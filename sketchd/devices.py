@@ -99,6 +99,12 @@ def install_hint() -> str:
 PIPEWIRE = "pipewire"  # output.device's name for sketchd's own PipeWire camera node
 
 
+def is_pipewire(device: str | None, backend: str) -> bool:
+    """Whether an output (a resolved output.device entry, with output.backend) is sketchd's own
+    PipeWire node: named so, or every output is one with ``backend: pipewire``."""
+    return device == PIPEWIRE or backend == PIPEWIRE
+
+
 def output_device(configured: str) -> str | None:
     """The device to publish to: the configured path, or on Linux the loopback device labelled
     "Sketch Camera" (else the only loopback device), else sketchd's PipeWire node ("pipewire")

@@ -41,7 +41,7 @@ def _devices(args) -> int:
         print(_device_line(d, d.path in (*outs, cam_path), used))
     if not virt:
         print(f"   (none) {devices.install_hint()}")
-    _pipewire(devices.PIPEWIRE in outs or cfg.output.backend == "pipewire")
+    _pipewire(devices.PIPEWIRE in outs or devices.is_pipewire(None, cfg.output.backend))
     print("* = what `sketchd run` would use with this config")
     return 0
 

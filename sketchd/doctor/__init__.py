@@ -68,7 +68,7 @@ def _outputs(configured: tuple[str, ...], backend: str) -> tuple[bool, tuple[str
     from sketchd import devices
     from sketchd.errors import OutputError
 
-    if backend == "pipewire":
+    if devices.is_pipewire(None, backend):
         return True, ()
     node, loopback = False, []
     for device in configured:

@@ -31,7 +31,6 @@ from sketchd.platform.linux.pipewire import CAMERA_ROLE, NODE_NAME, VIDEO_SOURCE
 
 log = logging.getLogger(__name__)
 
-DEVICE = "pipewire"  # what output.device names it by
 LABEL = "Sketch Camera"
 # GStreamer's names for the formats the converter makes (sinks/convert.py)
 GST_FORMATS = {"I420": "I420", "YUYV": "YUY2"}

@@ -99,10 +99,10 @@ def open_camera(
     """The virtual camera for this OS and backend: sketchd's streaming producer on Linux
     (``auto`` or ``v4l2``), else pyvirtualcam (OBS, Unity Capture, or its write()-based
     ``v4l2loopback`` backend when named). Raises OutputError with the fix."""
-    from sketchd.devices import install_hint
+    from sketchd.devices import install_hint, is_pipewire
     from sketchd.platform import is_linux
 
-    if is_linux() and (device == "pipewire" or backend == "pipewire"):
+    if is_linux() and is_pipewire(device, backend):
         from sketchd.sinks.pipewire import open_node
 
         return open_node(width, height, fps, fmt)
@@ -204,12 +204,12 @@ class VirtualCameraSink:
         self._lost_reason = ""
 
     def open(self) -> str:
-        from sketchd.devices import output_device
+        from sketchd.devices import is_pipewire, output_device
         from sketchd.platform import is_linux
 
         self.device = output_device(self.configured) if self.configured else None
         fmt = self.fmt if is_linux() else "BGR"
-        if self.device == "pipewire" or self.backend == "pipewire":
+        if is_pipewire(self.device, self.backend):
             from sketchd.sinks.pipewire import node_format
 
             fmt = node_format(fmt)
