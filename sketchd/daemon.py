@@ -215,6 +215,10 @@ class Daemon:
                 self.capture.join(max(0.1, deadline - time.monotonic()))
         log.info("stopped: camera and virtual camera released")
 
+    def publishing(self) -> bool:
+        """Whether the publish thread runs (stop() ends it)."""
+        return self._publish_thread.is_alive()
+
     def install_signal_handlers(self) -> None:
         def handle(signum, _frame):
             log.info("%s received: stopping", signal.Signals(signum).name)

@@ -68,7 +68,7 @@ def _proc_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0):
+def start_once(cmd: list[str], env: dict, settle: float, timeout: float = 30.0):
     """Start the daemon, time its first frames from its log, measure it once it has settled,
     stop it. Returns (first frame s, first live s, cpu %, rss MB, latency ms, behind max)."""
     t0 = time.perf_counter()
@@ -165,7 +165,7 @@ def run(
             )
             cmd = [sys.executable, "-m", "sketchd", "run", "--no-tray", "--config", str(cfg)]
             cmd += ["--output", "null"]
-            results = [_start_once(cmd, env, settle) for _ in range(runs)]
+            results = [start_once(cmd, env, settle) for _ in range(runs)]
             first, live, cpu, rss, ms, _ = (
                 statistics.median(col) for col in zip(*results, strict=True)
             )

@@ -139,3 +139,7 @@ class Watcher:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(1.0)
+
+    def is_alive(self) -> bool:
+        """Whether the watcher's thread still runs (stop() ends it)."""
+        return self._thread.is_alive()

@@ -65,9 +65,14 @@ def model_bytes() -> np.ndarray:
 _local = threading.local()
 
 
+def loaded_here() -> cv2.dnn.Net | None:
+    """This thread's copy of the model if it has loaded one (the model loads at first use)."""
+    return getattr(_local, "net", None)
+
+
 def _net() -> cv2.dnn.Net:
     """This thread's copy of the model, made at its first use."""
-    net = getattr(_local, "net", None)
+    net = loaded_here()
     if net is None:
         reader = getattr(cv2.dnn, "readNetFromTFLite", None)
         if reader is None:

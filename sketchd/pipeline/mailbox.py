@@ -12,8 +12,8 @@ T = TypeVar("T")
 
 
 class Mailbox(Generic[T]):
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
+    def __init__(self, cond: threading.Condition | None = None) -> None:
+        self._cond = cond or threading.Condition()  # a test may pass one it watches
         self._item: T | None = None
         self._version = 0
         self._closed = False

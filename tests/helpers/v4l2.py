@@ -54,6 +54,12 @@ class FakeLoopback:
         self.subscribed = False
         self.events: list[int] = []  # counts queued to the producer, oldest first
 
+    def open_fd(self) -> int:
+        """A new file descriptor on the device (what open(2) gives)."""
+        self._next_fd += 1
+        self.open_fds.add(self._next_fd)
+        return self._next_fd
+
     def readers_stream(self, n: int) -> None:
         """Readers start or stop streaming: v4l2loopback queues the new count."""
         self.streaming_readers = n
@@ -83,9 +89,7 @@ class FakeKernel:
         self.dev.calls.append(f"open {path}")
         if "open" in self.dev.fail:
             raise OSError(self.dev.fail["open"], "open failed", path)
-        self.dev._next_fd += 1
-        self.dev.open_fds.add(self.dev._next_fd)
-        return self.dev._next_fd
+        return self.dev.open_fd()
 
     def close(self, fd: int) -> None:
         self.dev.calls.append("close")

@@ -255,4 +255,4 @@ def test_daemon_publishes_the_demo_camera_and_releases_everything_on_stop():
         assert last is not None and last.shape[:2] == (config.output.height, config.output.width)
     finally:
         d.stop()
-    assert sink.closed and not d.capture.is_alive() and not d._publish_thread.is_alive()
+    assert sink.closed and not d.capture.is_alive() and not d.publishing()

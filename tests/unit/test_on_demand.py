@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+from sketchd.errors import OutputError
 from sketchd.pipeline.capture import Capture
 from sketchd.pipeline.demand import Demand, Readers, combine
 from sketchd.pipeline.mailbox import Mailbox
@@ -116,18 +117,22 @@ def test_open_holders_rescan_only_on_an_inotify_event_or_after_rescan_seconds():
 def test_the_sink_reports_no_readers_while_its_device_is_lost_and_none_for_pyvirtualcam():
     class Pyvirtualcam:  # OBS's virtual camera: nothing tells who reads it
         device, backend, native_fmt = "OBS Virtual Camera", "obs", "I420"
+        unplugged = False
 
         def send(self, frame):
-            pass
+            if self.unplugged:
+                raise OSError("the device went away")
 
         def close(self):
             pass
 
-    sink = vcam.VirtualCameraSink(W, H, 30, None, "obs", opener=lambda *a: Pyvirtualcam())
+    cam = Pyvirtualcam()
+    sink = vcam.VirtualCameraSink(W, H, 30, None, "obs", opener=lambda *a: cam)
     sink.open()
     assert sink.readers() is None
-    sink.reopen_later("writing to /dev/video10 failed")
-    sink._close_quietly()
+    cam.unplugged = True
+    with pytest.raises(OutputError, match="the device went away"):
+        sink.send(np.zeros((H, W, 3), np.uint8))
     assert sink.readers() == Readers(0, 0.0, "the device is not open")
 
 

@@ -208,7 +208,7 @@ def test_the_watcher_thread_takes_the_looks(tmp_path):
         assert changed.wait(30), "the watcher thread never saw the edit"
     finally:
         w.stop()
-    assert not w._thread.is_alive()  # stop() ended it
+    assert not w.is_alive()  # stop() ended it
     # what the daemon's watcher promises: an edit is seen and applied well within 2 s
     assert reload.POLL + reload.SETTLE < 2
 

@@ -80,7 +80,7 @@ def test_the_daemon_part_times_a_real_start_and_measures_it():
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_a_daemon_that_cannot_start_is_reported_with_its_log(tmp_path):
     with pytest.raises(RuntimeError, match="showed no live frame") as err:
-        bench_daemon._start_once(
+        bench_daemon.start_once(
             [sys.executable, "-m", "sketchd", "run", "--no-tray", "--camera", "/nonexistent"],
             dict(os.environ),
             settle=0.1,

@@ -29,8 +29,8 @@ class WatchedCondition(threading.Condition):
 
 
 def test_mailbox_wait_newer_wakes_on_put_and_on_close():
-    box: Mailbox[str] = Mailbox()
-    box._cond = cond = WatchedCondition()
+    cond = WatchedCondition()
+    box: Mailbox[str] = Mailbox(cond)
     got: list[tuple[str | None, int]] = []
     for version, wake in ((0, lambda: box.put("x")), (1, box.close)):
         cond.waiting.clear()
