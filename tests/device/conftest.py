@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.helpers.process import SketchdRun, end
+from tests.helpers.readers import I420Reader
 
 OUT_DEV, CAM_DEV = "/dev/video10", "/dev/video11"
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,15 +40,20 @@ def _require_devices():
         pytest.skip(msg)
 
 
-@pytest.fixture
-def vm_env(tmp_path):
-    """Environment for a sketchd process in the guest: sockets on tmpfs, a private HOME."""
+def guest_env(folder: Path) -> dict[str, str]:
+    """Environment for a sketchd process in the guest: sockets on tmpfs, a private HOME in
+    ``folder``."""
     run = Path("/run/user/0")
     run.mkdir(parents=True, exist_ok=True, mode=0o700)
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(run), HOME=str(tmp_path / "home"))
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "home" / ".config")
-    env["XDG_STATE_HOME"] = str(tmp_path / "home" / ".local" / "state")
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(run), HOME=str(folder / "home"))
+    env["XDG_CONFIG_HOME"] = str(folder / "home" / ".config")
+    env["XDG_STATE_HOME"] = str(folder / "home" / ".local" / "state")
     return env
+
+
+@pytest.fixture
+def vm_env(tmp_path):
+    return guest_env(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -91,13 +98,8 @@ class Feeder:
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            end(self.proc)
 
 
 @pytest.fixture
@@ -114,45 +116,12 @@ def feeder():
         f.stop()
 
 
-class Sketchd:
-    """A `sketchd run --no-tray` process with its log."""
+Sketchd = SketchdRun  # the device tests' name for it
 
-    def __init__(self, args: list[str], env: dict, log: Path):
-        self.log = log
-        self._out = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sketchd", "run", "--no-tray", *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
 
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def wait_log(self, needle: str, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if needle in self.text():
-                return True
-            if self.proc.poll() is not None:
-                return needle in self.text()
-            time.sleep(0.2)
-        return False
-
-    def stop(self) -> int:
-        try:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    return self.proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-            return self.proc.wait()
-        finally:
-            self._out.close()
+def run_sketchd(args: Sequence[str], env: dict, log: Path, on_demand: bool = False) -> Sketchd:
+    extra = [] if on_demand else ["--always-on"]
+    return Sketchd([*args, *extra], env, log)
 
 
 @pytest.fixture
@@ -162,8 +131,7 @@ def sketchd(vm_env, tmp_path):
     def start(*args: str, on_demand: bool = False) -> Sketchd:
         """sketchd with ``args``; the camera always on (--always-on) unless ``on_demand``:
         most tests look at the picture, and the on-demand tests at when the camera opens."""
-        extra = [] if on_demand else ["--always-on"]
-        s = Sketchd([*args, *extra], vm_env, tmp_path / f"sketchd{len(made)}.log")
+        s = run_sketchd(args, vm_env, tmp_path / f"sketchd{len(made)}.log", on_demand)
         made.append(s)
         return s
 
@@ -172,57 +140,19 @@ def sketchd(vm_env, tmp_path):
         s.stop()
 
 
-class Reader:
+class Reader(I420Reader):
     """ffmpeg reading /dev/video10 as a call app would, frames (Y plane) timestamped on
     arrival. Runs until stopped."""
 
     def __init__(self, width: int, height: int, dev: str = OUT_DEV):
-        self.w, self.h = width, height
-        self.frames: list[tuple[float, np.ndarray]] = []
-        self.proc = subprocess.Popen(
-            [
-                "ffmpeg",
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-f",
-                "v4l2",
-                "-i",
-                dev,
-                "-fps_mode",
-                "passthrough",
-                "-f",
-                "rawvideo",
-                "-pix_fmt",
-                "yuv420p",
-                "-",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-        )
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        size = self.w * self.h * 3 // 2
-        while True:
-            buf = self.proc.stdout.read(size)
-            if len(buf) < size:
-                return
-            y = np.frombuffer(buf, np.uint8, self.w * self.h).reshape(self.h, self.w)
-            self.frames.append((time.monotonic(), y))
-
-    def wait_frames(self, n: int, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while len(self.frames) < n and time.monotonic() < end:
-            time.sleep(0.1)
-        return len(self.frames) >= n
+        cmd = [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "v4l2", "-i", dev,
+            "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-",
+        ]  # fmt: skip
+        super().__init__(cmd, width, height)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-        self._thread.join(5)
-        self.proc.stdout.close()
+        self.end()
 
 
 def open_as_webcam(fourcc: bytes, width: int, height: int, sizeimage: int, stride: int = 0) -> int:

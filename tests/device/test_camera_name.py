@@ -22,6 +22,8 @@ import pytest
 
 from sketchd.pipeline.frames import card
 from sketchd.sinks.convert import VIDEO_RANGE
+from tests.helpers.process import end
+from tests.helpers.wait import poll
 
 from .conftest import CAM_DEV, Reader, producing, wait_for_output
 from .pictures import H, W, config_file, is_placeholder
@@ -58,13 +60,7 @@ class NodeFeeder:
         return proc
 
     def stop(self, proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        end(proc)
 
     def stop_all(self) -> None:
         for proc in self.procs:
@@ -82,15 +78,6 @@ def ctl(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["v4l2loopback-ctl", *args], capture_output=True, text=True, timeout=30)
 
 
-def _wait(cond, timeout: float, step: float = 0.1) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
 def is_card(y: np.ndarray) -> bool:
     """The "Starting camera" or the "Camera unavailable" card, not the camera's sketch."""
     start = card(W, H, "Starting camera...", "sketchd is opening your camera")
@@ -103,7 +90,7 @@ def first_live(reader: Reader, since: float, timeout: float) -> tuple[float, np.
     def found():
         return next(((t, y) for t, y in reader.frames if t > since and not is_card(y)), None)
 
-    _wait(lambda: found() is not None, timeout, 0.05)
+    poll(lambda: found() is not None, timeout, 0.05)
     return found()
 
 
@@ -146,16 +133,16 @@ def test_camera_by_name_is_found_again_at_another_node(photo, feeders, sketchd, 
         # (EBUSY), so it is retried until sketchd has closed it to reopen
         feeders.stop_all()
         t_unplug = time.monotonic()
-        deleted = _wait(lambda: ctl("delete", CAM_DEV).returncode == 0, 90, 0.05)
+        deleted = poll(lambda: ctl("delete", CAM_DEV).returncode == 0, 90, 0.05)
         assert deleted, f"{CAM_DEV} stayed busy: {ctl('delete', CAM_DEV).stderr}\n{sk.text()}"
         t_deleted = time.monotonic()
-        assert _wait(lambda: is_placeholder(reader.frames[-1][1]), 60), "no placeholder card"
+        assert poll(lambda: is_placeholder(reader.frames[-1][1]), 60), "no placeholder card"
         # replug: the same name, another number (same syntax in 0.13.2 and 0.15.0)
         added = ctl("add", "-n", NAME, "-x", "1", NEW_DEV)
         assert added.returncode == 0, added.stderr
         assert Path("/sys/class/video4linux/video13/name").read_text().strip() == NAME
         feeders.start(NEW_DEV, photo)
-        assert _wait(lambda: producing(NEW_DEV), 60, 0.01), "the feeder never set a format"
+        assert poll(lambda: producing(NEW_DEV), 60, 0.01), "the feeder never set a format"
         t_fed = time.monotonic()  # the feeder's first frame follows its format at once
         live = first_live(reader, t_fed, 90)
         assert live is not None, "never live again\n" + sk.text()

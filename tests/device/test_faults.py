@@ -19,6 +19,7 @@ import pytest
 
 from sketchd.pipeline.frames import card
 from sketchd.sinks.convert import VIDEO_RANGE
+from tests.helpers.wait import poll
 
 from .conftest import CAM_DEV, Reader, open_as_webcam, read_camera_y, wait_for_output
 from .pictures import H, W, expected, is_placeholder
@@ -40,15 +41,6 @@ def is_card(y: np.ndarray) -> bool:
     """The 'Starting camera' or the 'Camera unavailable' card."""
     start = card(W, H, "Starting camera...", "sketchd is opening your camera")
     return is_placeholder(y) or np.abs(y.astype(np.int16) - cv2.LUT(start, VIDEO_RANGE)).mean() < 3
-
-
-def _wait(cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
 
 
 def gaps_report(reader: Reader, since: float) -> tuple[float, str]:
@@ -99,7 +91,7 @@ def test_camera_present_but_silent_then_live(photo, feeder, sketchd, tmp_path):
         assert "cannot be opened" in sk.text() or "no camera" in sk.text(), sk.text()
         t_feed = time.monotonic()
         feeder("-loop", "1", "-framerate", "30", "-i", str(photo))
-        assert _wait(lambda: not is_placeholder(reader.frames[-1][1]), 120), sk.text()
+        assert poll(lambda: not is_placeholder(reader.frames[-1][1]), 120), sk.text()
         t_live = next(t for t, y in reader.frames if t > t_feed and not is_placeholder(y))
         time.sleep(2)
     finally:
@@ -128,7 +120,7 @@ def test_camera_delivering_another_size_is_fitted(feeder, sketchd, tmp_path):
     assert "a different size" in sk.text()
     reader = Reader(W, H)
     try:
-        assert _wait(lambda: reader.frames and not is_placeholder(reader.frames[-1][1]), 90)
+        assert poll(lambda: reader.frames and not is_placeholder(reader.frames[-1][1]), 90)
         n = len(reader.frames)
         assert reader.wait_frames(n + 3, 60)
     finally:
@@ -151,17 +143,17 @@ def test_frames_that_fail_to_decode_never_stop_the_output(sketchd, tmp_path):
         assert sk.wait_log("delivers 640x480 MJPG", 90), sk.text()
         reader = Reader(W, H)
         try:
-            assert _wait(lambda: reader.frames and not is_placeholder(reader.frames[-1][1]), 90)
+            assert poll(lambda: reader.frames and not is_placeholder(reader.frames[-1][1]), 90)
             t0 = time.monotonic()
             cam.mode = "mixed"  # every other frame cut short, dropped at capture: still live
             time.sleep(6)
             mixed = [y for t, y in reader.frames if t > t0 + 1]
             assert mixed and not any(is_placeholder(y) for y in mixed), "mixed went to placeholder"
             cam.mode = "torn"  # nothing decodes: the placeholder, never a frozen picture
-            assert _wait(lambda: is_placeholder(reader.frames[-1][1]), 60), sk.text()
+            assert poll(lambda: is_placeholder(reader.frames[-1][1]), 60), sk.text()
             t_good = time.monotonic()
             cam.mode = "good"
-            assert _wait(lambda: not is_placeholder(reader.frames[-1][1]), 60), sk.text()
+            assert poll(lambda: not is_placeholder(reader.frames[-1][1]), 60), sk.text()
             t_live = next(t for t, y in reader.frames if t > t_good and not is_placeholder(y))
         finally:
             reader.stop()

@@ -13,11 +13,11 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import numpy as np
+from tests.helpers.process import end
+from tests.helpers.readers import I420Reader
 
 WIREPLUMBER_NO_BLUEZ = "bluez_monitor.enabled = false\n"  # it quits at once without logind
 UDEVD = "/lib/systemd/systemd-udevd"
@@ -152,7 +152,7 @@ class Session:
     def restart_pipewire(self) -> None:
         """PipeWire and WirePlumber stopped and started again (an update, a crash)."""
         for name in ("wireplumber", "pipewire"):
-            self._end(self.procs.pop(name))
+            end(self.procs.pop(name))
         self._spawn("pipewire", ["pipewire"])
         self._wait(lambda: (self.run_dir / "pipewire-0").is_socket(), "PipeWire's socket", 30)
         self._spawn("wireplumber", ["wireplumber"])
@@ -167,73 +167,34 @@ class Session:
                 out.append(f"--- {name} ---\n" + "\n".join(tail))
         return "\n".join(out)
 
-    @staticmethod
-    def _end(proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
     def stop(self) -> None:
         for name in ("wireplumber", "pipewire", "dbus", "udevd"):
             if name in self.procs:
-                self._end(self.procs.pop(name))
+                end(self.procs.pop(name))
         for log in self._logs:
             log.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-class Consumer:
+class Consumer(I420Reader):
     """A PipeWire camera app: ``pipewiresrc`` linked to node ``target`` (its id or node.name)
     by WirePlumber, frames as I420 at ``width`` x ``height``, Y planes kept as they arrive."""
 
     def __init__(self, env: dict[str, str], target: str | int, width: int, height: int):
-        self.w, self.h = width, height
-        self.frames: list[tuple[float, np.ndarray]] = []
         prop = f"path={target}" if isinstance(target, int) else f"target-object={target}"
         self._err = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self._said = ""
-        self.proc = subprocess.Popen(
-            ["gst-launch-1.0", "-q", "pipewiresrc", prop, "!", "videoconvert", "!",
-             f"video/x-raw,format=I420,width={width},height={height}", "!", "fdsink", "fd=1"],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
-        )  # fmt: skip
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        size = self.w * self.h * 3 // 2
-        assert self.proc.stdout is not None
-        while True:
-            buf = self.proc.stdout.read(size)
-            if len(buf) < size:
-                return
-            y = np.frombuffer(buf, np.uint8, self.w * self.h).reshape(self.h, self.w)
-            self.frames.append((time.monotonic(), y))
-
-    def wait_frames(self, n: int, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while len(self.frames) < n and time.monotonic() < end and self.proc.poll() is None:
-            time.sleep(0.05)
-        return len(self.frames) >= n
+        cmd = [
+            "gst-launch-1.0", "-q", "pipewiresrc", prop, "!", "videoconvert", "!",
+            f"video/x-raw,format=I420,width={width},height={height}", "!", "fdsink", "fd=1",
+        ]  # fmt: skip
+        super().__init__(cmd, width, height, stderr=self._err, env=env)
 
     def stop(self) -> str:
         """Ends the app; returns what it printed on stderr (for failure messages)."""
         if self._err.closed:
             return self._said
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._thread.join(5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        self.end()
         self._err.seek(0)
         self._said = self._err.read().decode(errors="replace")
         self._err.close()

@@ -14,3 +14,15 @@ def wait_until(condition: Callable[[], object], what: str = "", timeout: float =
     while not condition():
         assert time.monotonic() < deadline, f"{what or 'the condition'}: not within {timeout:g} s"
         time.sleep(0.01)
+
+
+def poll(condition: Callable[[], object], timeout: float, every: float = 0.1) -> bool:
+    """Whether ``condition()`` becomes true within ``timeout`` seconds, tried every ``every``
+    seconds (for the real-device suites, where how long the rig takes varies: the caller
+    asserts with its own message)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(every)
+    return bool(condition())

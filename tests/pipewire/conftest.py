@@ -8,9 +8,6 @@ find cameras only through PipeWire. Runs on the host (`.ci/run` starts nothing f
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 
 from tests.helpers.env import private_dirs
 from tests.helpers.pipewire import Session, missing_tools
+from tests.helpers.process import SketchdRun
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,53 +48,15 @@ def session() -> Iterator[Session]:
     s.stop()
 
 
-class Daemon:
-    """A `sketchd run --no-tray` process in the PipeWire session, with its log."""
-
-    def __init__(self, env: dict[str, str], log: Path, args: list[str]):
-        self.log = log
-        self._out = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sketchd", "run", "--no-tray", *args],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def wait_log(self, needle: str, timeout: float, after: int = 0) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if needle in self.text()[after:]:
-                return True
-            if self.proc.poll() is not None:
-                return needle in self.text()[after:]
-            time.sleep(0.1)
-        return False
-
-    def stop(self, kill: bool = False) -> int:
-        try:
-            if self.proc.poll() is None:
-                (self.proc.kill if kill else self.proc.terminate)()
-                try:
-                    return self.proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-            return self.proc.wait()
-        finally:
-            self._out.close()
-
-
 @pytest.fixture
 def sketchd(session: Session, tmp_path: Path):
     """``sketchd(*args)`` starts a daemon in the session with a private home."""
-    made: list[Daemon] = []
+    made: list[SketchdRun] = []
     home = private_dirs(tmp_path / "home")
     env = dict(session.env, **{k: v for k, v in home.items() if k != "XDG_RUNTIME_DIR"})
 
-    def start(*args: str) -> Daemon:
-        d = Daemon(env, tmp_path / f"sketchd{len(made)}.log", list(args))
+    def start(*args: str) -> SketchdRun:
+        d = SketchdRun(args, env, tmp_path / f"sketchd{len(made)}.log")
         made.append(d)
         return d
 
