@@ -24,6 +24,14 @@ from sketchd.filters import segment as segmod
 from sketchd.filters.registry import Step, compose, needs_colour
 from sketchd.filters.segment import ROOMS, Segment, segment
 from sketchd.filters.sketch import pencil as pencil_sketch
+from sketchd.pipeline.engine import Publisher
+from sketchd.pipeline.frames import CameraFrame, fit
+from sketchd.pipeline.mailbox import Mailbox
+from sketchd.pipeline.state import Stats
+from sketchd.presets import settings_for
+from sketchd.sinks.memory import RecordingSink
+from tests.helpers.clock import Clock
+from tests.helpers.pipeline import CONFIG as PIPELINE_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "sketchd" / "data" / "models"
@@ -137,12 +145,12 @@ def test_the_model_is_loaded_lazily_and_once(fresh_model, photo, monkeypatch):
     frame = cv2.resize(photo("astronaut.png"), (W, H))
     build("pencil")(frame)
     chain = build("portrait")
-    assert reads == [] and getattr(model._local, "net", None) is None  # built, not loaded
+    assert reads == [] and model.loaded_here() is None  # built, not loaded
     for _ in range(6):
         chain(frame)
     build("portrait_colour")(frame)  # another chain, same thread: the same model
     assert reads == [model.MODEL_FILE]
-    assert model._local.net is not None
+    assert model.loaded_here() is not None
 
 
 def test_a_damaged_model_is_one_clear_error(fresh_model, tmp_path, monkeypatch):
@@ -167,7 +175,7 @@ def test_each_thread_gets_its_own_model_and_the_same_masks(photo):
 
     def work() -> None:
         there.append(build("portrait")(frame))
-        nets.append(model._local.net)
+        nets.append(model.loaded_here())
 
     workers = [threading.Thread(target=work) for _ in range(2)]
     for t in workers:
@@ -175,7 +183,7 @@ def test_each_thread_gets_its_own_model_and_the_same_masks(photo):
     for t in workers:
         t.join()
     assert len(there) == 2 and all(np.array_equal(here, o) for o in there)
-    assert nets[0] is not nets[1] and all(n is not model._local.net for n in nets)
+    assert nets[0] is not nets[1] and all(n is not model.loaded_here() for n in nets)
 
 
 # -- the mask -------------------------------------------------------------------------------
@@ -265,6 +273,40 @@ def test_portrait_is_the_person_in_pencil_on_blank_paper(photo, size):
         assert lines(person) > 0.03
         assert lines(person) >= 0.97 * lines(drawn)  # her strokes are all there
         assert np.abs(person.astype(np.int16) - drawn).mean() < 1.0
+
+
+def test_the_publish_loop_sends_a_yuyv_webcams_portrait_with_the_room_left_out(photo):
+    """The portrait preset as the daemon runs it (this was a device test, 133 s in the slow
+    guest; the device path is the same as pencil's): a 640x480 YUYV webcam looping one photo,
+    the publish loop letterboxing into 640x360 on its clock, a recording sink as the virtual
+    camera. What goes out is the preset's own stream settled on that frame: the astronaut in
+    pencil, her room blank paper."""
+    clock, sink = Clock(), RecordingSink()
+    settings = settings_for(PIPELINE_CONFIG, "portrait")
+    pub = Publisher(Mailbox(), [sink], settings, W, H, 30, Stats(started=clock()), clock=clock)
+    img = cv2.resize(photo("astronaut.png"), (640, 480), interpolation=cv2.INTER_AREA)
+    yuyv = cv2.cvtColor(img, cv2.COLOR_BGR2YUV_YUY2)
+    for seq in range(1, 41):  # the model runs on every 4th frame; the mask eases in
+        pub.mailbox.put(CameraFrame(yuyv, "YUYV", 640, 480, seq, clock.t))
+        pub.tick()
+        clock.t += 1 / 30
+    got = sink.last()
+    assert got is not None and got.shape == (H, W)
+    chain, camera = build("portrait"), cv2.cvtColor(yuyv, cv2.COLOR_YUV2BGR_YUYV)
+    for _ in range(40):
+        settled = chain(camera)
+    assert np.abs(got.astype(np.int16) - fit(settled, W, H)).mean() <= 1.0
+
+    def at(region):  # a region of the 512-px photograph, stretched to 480x360 at x = 80
+        ys, xs = region
+        return (slice(ys.start * H // 512, ys.stop * H // 512),
+                slice(80 + xs.start * 480 // 512, 80 + xs.stop * 480 // 512))  # fmt: skip
+
+    pencil = fit(whole("portrait")(camera), W, H)
+    for name, region in ROOM.items():
+        assert lines(pencil[at(region)]) > 0.03, f"{name}: pencil draws no room here"
+        assert np.mean(got[at(region)] >= 245) > 0.97, f"{name}: the room is not blank paper"
+    assert lines(got[at(FACE)]) > 0.02, "her face carries no pencil lines"
 
 
 @pytest.mark.parametrize("name", ["rocket.jpg", "motorcycle_left.png"])
