@@ -17,6 +17,7 @@ from sketchd.config.schema import Config
 from sketchd.controller import Controller
 from sketchd.daemon import build_daemon
 from sketchd.errors import SketchdError
+from sketchd.pipeline.preview import PreviewTap
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,11 @@ def run(
         check_exists(config.camera)
         daemon = build_daemon(config, output)
         controller = Controller(
-            config, daemon, config_path=config_path, overrides=overrides or (lambda c: c)
+            config,
+            daemon,
+            config_path=config_path,
+            overrides=overrides or (lambda c: c),
+            preview=PreviewTap(daemon.mailbox.latest, daemon.publisher),
         )
         controller.restore(states.load(), preset=not preset_given)
         controller.listeners.append(states.Saver(controller.saved_state))

@@ -21,8 +21,8 @@ import numpy as np
 
 from sketchd import presets, snapshots
 from sketchd.config import state as states
-from sketchd.config.schema import Config
-from sketchd.errors import ConfigError, SketchdError
+from sketchd.config.schema import Config, check_preset
+from sketchd.errors import ConfigError, SketchdError, UsageError, no_preset
 from sketchd.pipeline.state import Settings, Stats
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,19 @@ class Pipeline(Protocol):
     def request_stop(self) -> None: ...
 
 
+class Preview(Protocol):
+    """The settings window's preview (pipeline/preview.py's PreviewTap)."""
+
+    def frames(self, width: int) -> dict: ...
+
+
 def _same(config: Config) -> Config:
     return config
+
+
+def chain_data(config: Config, name: str) -> list[dict]:
+    """Preset ``name``'s chain as data: [{"filter": name, "params": {...}}, ...]."""
+    return [{"filter": s.name, "params": dict(s.params)} for s in config.presets[name].steps]
 
 
 class Controller:
@@ -81,10 +92,13 @@ class Controller:
         *,
         config_path: Path | None = None,
         overrides: Callable[[Config], Config] = _same,
+        preview: Preview | None = None,
     ):
         """``pipeline``: the daemon it steers (running or not yet); ``config_path``: the file
         reload reads (None: the defaults only); ``overrides``: the command-line options,
-        applied to every reloaded config."""
+        applied to every reloaded config; ``preview``: what serves the settings window's
+        preview (None: no preview)."""
+        self._preview = preview
         self.config = config
         self._pipeline = pipeline
         self._loop = pipeline.publisher
@@ -185,6 +199,55 @@ class Controller:
         if frame is None:
             raise SketchdError("nothing has been published yet; try again in a moment")
         return snapshots.save(frame, self.config.snapshots.folder)
+
+    def set_chain(self, name: str, chain: list) -> Settings:
+        """Preset ``name``'s chain replaced in memory (the settings window's live edit; the
+        file changes only when the window saves it). ``chain`` as a config file has it, each
+        step a filter name or {filter: {param: value}}; a wrong one is refused with the
+        config check's own message (UsageError). The running chain is swapped at once when
+        ``name`` is the preset in use."""
+        with self._lock:
+            if name not in self.config.presets:
+                raise UsageError(no_preset(name, self.config.presets))
+            old = self.config.presets[name]
+            preset, problems = check_preset({"description": old.description, "chain": chain}, name)
+            if preset is None:
+                raise UsageError("; ".join(problems))
+            self.config = replace(self.config, presets={**self.config.presets, name: preset})
+            s = self._loop.settings
+            if s.preset == name:
+                s = presets.switched(s, self.config, name)
+                self._loop.set_settings(s)
+        log.info("preset %s: chain set in memory (%d steps)", name, len(preset.steps))
+        self._changed()
+        return s
+
+    def settings_info(self) -> dict:
+        """What the settings window shows: the presets in config order with their chains as
+        data, the toggles, the camera and the output in use."""
+        config, s, st = self.config, self.settings, self._loop.stats
+        out = config.output
+        return {
+            "preset": s.preset,
+            "presets": [
+                {"name": n, "description": p.description, "chain": chain_data(config, n)}
+                for n, p in config.presets.items()
+            ],
+            "bypass": s.bypass,
+            "privacy": s.privacy,
+            "mirror": s.mirror,
+            "camera": st.camera,
+            "camera_desc": st.camera_desc,
+            "output": f"{out.width}x{out.height}",
+            "fps": round(st.fps, 1),
+            "config": str(self.config_path) if self.config_path else "",
+        }
+
+    def preview(self, width: int) -> dict:
+        """A preview pair for the settings window (see pipeline/preview.py)."""
+        if self._preview is None:
+            raise SketchdError("this daemon serves no preview")
+        return self._preview.frames(width)
 
     def status(self) -> dict:
         from sketchd import logs

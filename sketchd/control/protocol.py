@@ -68,6 +68,9 @@ class Controllable(Protocol):
     def snapshot(self) -> Path: ...
     def reload(self) -> dict[str, Any]: ...
     def quit(self) -> None: ...
+    def settings_info(self) -> dict[str, Any]: ...
+    def set_chain(self, name: str, chain: list) -> SettingsView: ...
+    def preview(self, width: int) -> dict[str, Any]: ...
 
 
 # ---------------------------------------------------------------- encoding
@@ -147,6 +150,21 @@ def _text(req: Message, key: str) -> str:
     return value
 
 
+def _list(req: Message, key: str) -> list:
+    value = req.get(key)
+    if not isinstance(value, list):
+        raise BadRequest(f"{key!r} must be a list, not {value!r}")
+    return value
+
+
+def _width(req: Message) -> int:
+    """The preview's panel width; its range is the preview's to check (pipeline/preview.py)."""
+    value = req.get("width")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"'width' must be an integer, not {value!r}")
+    return value
+
+
 def _settings_reply(s: SettingsView) -> Message:
     return {"preset": s.preset, "bypass": s.bypass, "privacy": s.privacy, "mirror": s.mirror}
 
@@ -163,6 +181,10 @@ COMMANDS: dict[str, Callable[[Controllable, Message], Any]] = {
     "snapshot": lambda c, r: {"path": str(c.snapshot())},
     "reload": lambda c, r: c.reload(),
     "quit": lambda c, r: c.quit(),
+    # the settings window
+    "info": lambda c, r: c.settings_info(),
+    "set_chain": lambda c, r: _settings_reply(c.set_chain(_text(r, "name"), _list(r, "chain"))),
+    "preview": lambda c, r: c.preview(_width(r)),
 }
 
 
