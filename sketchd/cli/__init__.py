@@ -2,8 +2,8 @@
 
 This module builds the parser and runs a command; the commands themselves are in the modules
 beside it, each registered in ``registry.COMMANDS``: files (render, presets, config), live
-(run, preview), device_list (devices), benchmark (bench), remote (the running daemon's
-commands; status's text in status), system (autostart, doctor).
+(run), window (settings, preview), device_list (devices), benchmark (bench), remote (the
+running daemon's commands; status's text in status), system (autostart, doctor).
 
 Errors a user can act on (SketchdError) print one clear message and exit 1 or 2; nothing here
 prints a traceback for them.
@@ -21,11 +21,11 @@ from sketchd.cli.registry import COMMANDS as _COMMANDS
 from sketchd.errors import ConfigError, SketchdError
 
 # the command modules, in the order `sketchd --help` lists their commands
-for _module in ("files", "live", "device_list", "benchmark", "remote", "system"):
+for _module in ("files", "live", "window", "device_list", "benchmark", "remote", "system"):
     importlib.import_module(f"{__name__}.{_module}")
 
 # commands that run for a while log what they do; one-shot commands only print their result
-_CHATTY = {"run", "preview"}
+_CHATTY = {"run"}
 
 
 def _setup_logging(verbose: int, quiet: bool, chatty: bool, to_file: bool = False) -> None:

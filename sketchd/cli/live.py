@@ -1,4 +1,4 @@
-"""``run`` and ``preview``: the commands that open the camera, with their shared options."""
+"""``run``: the command that opens the camera, with its options."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sketchd.cli.registry import CAMERA_HELP, camera_arg, command, config_arg, l
 
 
 def _live_config(args):
-    """The config with run/preview's command-line overrides applied (each one logged), and
+    """The config with run's command-line overrides applied (each one logged), and
     the overrides themselves (a reload applies them again)."""
     from sketchd.config.loader import command_line
 
@@ -52,15 +52,3 @@ def _run(args) -> int:
         output=args.output,
         tray=not args.no_tray,
     )
-
-
-@command("preview", "show the camera and its sketch side by side in a window")
-def _preview_args(p):
-    _live_args(p)
-
-
-@_preview_args.handler
-def _preview(args) -> int:
-    from sketchd.preview import run_preview
-
-    return run_preview(_live_config(args)[0])

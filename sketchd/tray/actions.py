@@ -24,22 +24,12 @@ class Actions:
         self.controller = controller
         self.autostart = autostart
 
-    # -- Preview window
-    def preview(self) -> str | None:
-        cfg = self.controller.config
-        if cfg.camera.device != "demo":
-            # TODO(issue 4): a preview fed by the daemon's own frames. A real webcam is held by
-            # the daemon's capture thread and most drivers refuse a second reader (EBUSY).
-            log.warning(
-                "preview window: the camera is in use by the daemon; an in-daemon preview is "
-                "not built yet (TODO). Stop sketchd and run `sketchd preview` meanwhile."
-            )
-            return "Preview needs the camera, which sketchd is using: quit, then `sketchd preview`"
-        argv = [sys.executable, "-m", "sketchd", "preview", "--camera", "demo"]
-        argv += ["--preset", self.controller.settings.preset]
-        if self.controller.config_path:
-            argv += ["--config", str(self.controller.config_path)]
-        log.info("preview window: %s", " ".join(argv))
+    # -- Settings…
+    def settings(self) -> str | None:
+        """Open the settings window (`sketchd settings`), which talks to this daemon over the
+        control channel; a second one brings the first to the front."""
+        argv = [sys.executable, "-m", "sketchd", "settings"]
+        log.info("settings window: %s", " ".join(argv))
         desktop.spawn(argv)
         return None
 

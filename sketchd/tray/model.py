@@ -117,7 +117,7 @@ def items(v: View) -> list[Item]:
         SEPARATOR,
         # no default (left-click) item: an accidental click must not write a photo to disk
         Item("snapshot", "Snapshot"),
-        Item("preview", "Preview window"),
+        Item("settings", "Settings…"),
         Item("open_config", "Open config file"),
         Item("reload", "Reload config"),
         Item(
@@ -136,7 +136,7 @@ def items(v: View) -> list[Item]:
 def activate(item_id: str, controller, view: View, actions) -> str | None:
     """Carry out a click. Returns a message to show the user, if any.
 
-    ``actions`` does what is not the controller's: preview window, opening the config file,
+    ``actions`` does what is not the controller's: the settings window, opening the config file,
     start at login (see tray/actions.py)."""
     if item_id.startswith("preset:"):
         controller.set_preset(item_id.split(":", 1)[1])
@@ -152,8 +152,8 @@ def activate(item_id: str, controller, view: View, actions) -> str | None:
         result = controller.reload()
         changed = ", ".join(result["changed"]) or "nothing changed"
         return f"Config reloaded ({changed})"
-    elif item_id == "preview":
-        return actions.preview()
+    elif item_id == "settings":
+        return actions.settings()
     elif item_id == "open_config":
         return actions.open_config()
     elif item_id == "autostart":

@@ -119,24 +119,23 @@ def test_the_menu_drives_the_daemon(backend, tmp_path, shots):
         time.sleep(1.0)
         desk.notification_shot(shots / f"tray-notification-{backend}.png")
 
-        # 4. Preview window: a `sketchd preview` of the demo camera opens; q closes it
+        # 4. Settings…: the settings window of this daemon opens; Ctrl+W closes it
         geom = desk.open_menu(button)
-        desk.pick("preview", presets, geom)
-        preview = desk.wait(
-            lambda: desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd preview"),
+        desk.pick("settings", presets, geom)
+        window = desk.wait(
+            lambda: desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd settings"),
             30,
-            "the preview window",
+            "the settings window",
         ).split()[0]
-        time.sleep(0.5)
-        desk.sh("xdotool", "windowactivate", "--sync", preview)
-        desk.sh("xdotool", "key", "--window", preview, "q")
+        desk.sh("xdotool", "windowactivate", "--sync", window)
+        desk.sh("xdotool", "key", "--window", window, "ctrl+w")
         desk.wait(
-            lambda: not desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd preview"),
+            lambda: not desk.sh("xdotool", "search", "--onlyvisible", "--name", "sketchd settings"),
             10,
-            "the preview window closed by q",
+            "the settings window closed by Ctrl+W",
         )
         assert d.proc.poll() is None and d.status()["camera"] == "live"
-        notes.append("clicked Preview window → a preview window opened; q closed it")
+        notes.append("clicked Settings… → the settings window opened; Ctrl+W closed it")
 
         # 5. Start at login (the autostart module): an XDG autostart entry appears, item checked
         entry = Path(env["XDG_CONFIG_HOME"]) / "autostart" / "sketchd.desktop"

@@ -1,5 +1,5 @@
 """What a new user meets before anything works: a missing system library, no
-XDG_RUNTIME_DIR, messages chained into one line, the preview window's keys."""
+XDG_RUNTIME_DIR, messages chained into one line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from sketchd import cli, paths
 from sketchd.errors import and_then
 from sketchd.platform.missing_lib import explain, missing_library
-from sketchd.preview import key_action
 
 LIBGL = ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
 
@@ -75,11 +74,3 @@ def test_no_xdg_runtime_dir_gives_a_private_folder_and_no_warning(monkeypatch):
 )
 def test_and_then_never_leaves_stray_punctuation(message, then, expected):
     assert and_then(message, then) == expected
-
-
-def test_preview_keys():
-    assert key_action("q", 8) == key_action("\x1b", 8) == "quit"
-    assert key_action("s", 8) == "save"
-    assert key_action("1", 8) == 0 and key_action("8", 8) == 7
-    assert key_action("9", 8) is None  # only 8 presets
-    assert key_action("x", 8) is None and key_action("", 8) is None

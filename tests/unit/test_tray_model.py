@@ -30,7 +30,7 @@ def test_menu_top_to_bottom():
         "Privacy (camera off card)",
         "Mirror",
         "Snapshot",
-        "Preview window",
+        "Settings…",
         "Open config file",
         "Reload config",
         "Start at login",
@@ -188,8 +188,8 @@ class FakeActions:
     def __init__(self):
         self.calls: list[tuple] = []
 
-    def preview(self):
-        self.calls.append(("preview",))
+    def settings(self):
+        self.calls.append(("settings",))
 
     def open_config(self):
         self.calls.append(("open_config",))
@@ -221,7 +221,7 @@ def test_each_item_calls_the_controller(item, v, call, message):
 @pytest.mark.parametrize(
     ("item", "v", "call"),
     [
-        ("preview", {}, ("preview",)),
+        ("settings", {}, ("settings",)),
         ("open_config", {}, ("open_config",)),
         ("autostart", {"autostart": False}, ("autostart", True)),
         ("autostart", {"autostart": True}, ("autostart", False)),
