@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sketchd.filters import adjust, face, face_colour, sketch, stabilize, toon
+from sketchd.filters import adjust, drawing, face, face_colour, sketch, stabilize, toon
 from sketchd.filters import segment as seg
 from sketchd.filters.chain import Chain, Frame, FrameFn
 
@@ -101,6 +101,16 @@ class FilterSpec:
 
 _BLUR = Param("int", "blur kernel size: wider = softer, thicker strokes", 3, 255, True)
 _DARKNESS = Param("float", "line darkness: >1 darker, <1 lighter", 0.1, 10.0)
+# the drawing filters' parameters (drawing_colour adds the wash's)
+_DRAWING = {
+    "shading": Param("float", "how dark the darkest hatching is (0 = lines only)", 0.0, 1.0),
+    "white": Param("float", "brightness from which up the paper is left blank", 64.0, 255.0),
+    "softness": Param("float", "blur of the tone the hatching follows", 0.0, 4.0),
+    "line_weight": Param("float", "darkness of the contour lines (0 = none)", 0.0, 3.0),
+    "detail": Param("float", "how faint an edge still gets a line (0..1)", 0.0, 1.0),
+    "steady": Param("float", "share of the last frame's tone kept: no pumping", 0.0, 0.95),
+    "paper": Param("colour", "paper colour"),
+}
 _EVERY = Param("int", "look for faces every this many frames", 1, 60)
 _SPEED = Param("float", "how fast it follows: settles in about 4/speed frames", 0.01, 1.0)
 _HOLD = Param("int", "frames without a face before letting go", 0, 900)
@@ -238,6 +248,25 @@ FILTERS: dict[str, FilterSpec] = {
                 "colour": Param("colour", "paper colour"),
                 "strength": Param("float", "tint strength (0..1)", 0.0, 1.0),
             },
+        ),
+        FilterSpec(
+            "drawing",
+            drawing.drawing,
+            "graphite drawing: tone as hatching, weighted contour lines, paper grain",
+            dict(_DRAWING),
+            reads="gray",
+            stream=drawing.stream(colour=False),
+        ),
+        FilterSpec(
+            "drawing_colour",
+            drawing.drawing_colour,
+            "the graphite drawing over a watercolour wash of the frame's colours",
+            {
+                **_DRAWING,
+                "wash": Param("float", "how strong the colour wash is (0..1)", 0.0, 1.0),
+                "saturation": Param("float", "how vivid the wash is (0 = none)", 0.0, 4.0),
+            },
+            stream=drawing.stream(colour=True),
         ),
     )
 }

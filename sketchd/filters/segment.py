@@ -30,8 +30,11 @@ import cv2
 import numpy as np
 
 from sketchd.filters import person as model
+from sketchd.filters import textures
 from sketchd.filters._frame import as_bgr, as_gray, check
 from sketchd.filters._scratch import scratch
+from sketchd.filters.adjust import parse_colour
+from sketchd.filters.drawing import PAPER, drawing, drawing_colour
 from sketchd.filters.sketch import colour_pencil, ink, pencil
 from sketchd.filters.toon import cartoon
 
@@ -42,7 +45,11 @@ FULL = 0.08  # the room is fully left out once the person's drawing covers this 
 FREEZE = 0.08  # a pixel's target (0..1, how much of the person is drawn) moves only by more
 EDGE = (0.4, 0.9)  # the soft edge: p below 0.4 is room, above 0.9 person, smoothstep between
 
-STYLES = ("pencil", "colour_pencil", "ink", "charcoal", "cartoon", "original")
+STYLES = (
+    "pencil", "colour_pencil", "ink", "charcoal", "cartoon", "drawing", "drawing_colour",
+    "original",
+)  # fmt: skip
+ON_PAPER = ("drawing", "drawing_colour")  # styles drawn on tinted paper: the room is that paper
 # "paper": blank; "same": the person's style; "blur": the person's style out of focus
 ROOMS = ("paper", "same", "blur", *STYLES)
 
@@ -59,6 +66,10 @@ def render(style: str, frame: np.ndarray, blur: int, darkness: float) -> np.ndar
         return ink(frame, c=5.0, style="charcoal")
     if style == "cartoon":
         return cartoon(frame)
+    if style == "drawing":
+        return drawing(frame)
+    if style == "drawing_colour":
+        return drawing_colour(frame)
     if style == "original":
         return as_bgr(frame).copy()
     raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLES)}")
@@ -198,8 +209,14 @@ class Segment:
             small, (w, h), dst=scratch("segment.w", (h, w)), interpolation=cv2.INTER_LINEAR
         )
         if self.room in ("paper", "same"):
-            # 255 − (255 − person)·w: the person's strokes kept as far as w says, else paper
+            # P − (P − person)·w: the person's strokes kept as far as w says, else paper P
+            # (white, or the drawing styles' own tinted, grained paper)
             wc = _like(weight, person.ndim == 3, "segment.w3")
+            if self.person in ON_PAPER:
+                paper = textures.paper(h, w, parse_colour(PAPER))
+                inv = cv2.subtract(paper, person, dst=person)
+                cv2.multiply(inv, wc, dst=inv, scale=1.0 / 255.0)
+                return cv2.subtract(paper, inv, dst=inv)
             inv = cv2.bitwise_not(person, dst=person)
             cv2.multiply(inv, wc, dst=inv, scale=1.0 / 255.0)
             return cv2.bitwise_not(inv, dst=inv)

@@ -96,7 +96,7 @@ def test_every_problem_at_once_sorted_by_line_with_key_path():
         "255, not 4 (line 14)",
         "presets.cartoon.chain[1]: unknown filter 'sparkle'; known: pencil, colour_pencil, "
         "cartoon, ink, original, mirror, auto_contrast, stabilize, autoframe, face_colour, "
-        "segment, paper_tint (line 15)",
+        "segment, paper_tint, drawing, drawing_colour (line 15)",
     ]
 
 

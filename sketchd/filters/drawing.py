@@ -1,0 +1,202 @@
+"""``drawing`` and ``drawing_colour``: a pencil drawing rather than an edge filter. Light and
+shade become hatching, contours become weighted lines, and all of it sits on paper:
+
+    darkness = tone_curve(blur(gray at 1/4 size))      (smoothed over time in a stream)
+    hatching = gain·(drive(darkness) − stroke_map)      (textures.py: a nested tonal art map)
+               + fill(darkness)                         (past what strokes alone can darken)
+    ink      = hatching + lines(gray)                   (lines.py: XDoG along the flow)
+    out      = paper − (ink − tooth)₊                   (tinted paper; its pits take less)
+
+The stroke map is fixed on the paper, so a still scene is a still drawing and a tone that
+changes adds or removes strokes where they are, never moves them (nothing boils). The tone is
+what a draughtsman shades: the picture at 1/4 size, blurred, so skin pores and sensor noise
+never become strokes. ``tone_lut`` maps it so that the hatching's mean darkness (measured
+on the stroke map once) follows the tone curve, with a smooth graphite fill under the strokes
+for the darkest tones: darker in, darker out, monotonically.
+
+``drawing_colour`` lays the same graphite over a wash: the frame's colour at even light
+(its hue and saturation, not its shading), made at 1/4 size, smoothed and paled, pooled a
+little darker at its own edges as watercolour dries; the paper's grain shows through.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+
+from sketchd.filters import textures
+from sketchd.filters._frame import as_bgr, as_gray, check
+from sketchd.filters._scratch import scratch
+from sketchd.filters.adjust import parse_colour
+from sketchd.filters.lines import lines as line_ink
+from sketchd.filters.wash import quarter, wash
+
+STROKE_GAIN = 1.1  # ink per level of darkness past a texel's threshold
+TOOTH = 0.25  # how much of the graphite the paper's pits refuse, at most
+PAPER = "#f6efe2"  # the default paper: warm off-white
+
+
+@functools.lru_cache(maxsize=32)
+def tone_lut(shading: float, white: float) -> tuple[np.ndarray, np.ndarray]:
+    """brightness (0..255) → (drive, fill): the darkness that drives the stroke map, and a
+    smooth graphite fill under the strokes, such that the drawing's mean ink is
+    ``255·shading·(1 − v/white)²`` (0 above ``white``): light stays paper, shadows fill in
+    quadratically. Hatching alone carries the tone as far as its strokes can (all three
+    layers drawn), the fill the rest, down to black. Both monotonic by construction."""
+    tile = textures.stroke_map().astype(np.float32)
+    drive = np.arange(256, dtype=np.float32)
+    mean_ink = np.array([np.clip((d - tile) * STROKE_GAIN, 0, 255).mean() for d in drive])
+    mean_ink = np.maximum.accumulate(mean_ink)
+    v = np.arange(256, dtype=np.float64)
+    want = 255.0 * shading * np.clip(1.0 - v / white, 0.0, 1.0) ** 2
+    lut = np.searchsorted(mean_ink, want - 1e-6).clip(0, 255)
+    fill = np.clip(np.round(want - mean_ink[-1]), 0, 255)
+    return lut.astype(np.uint8), fill.astype(np.uint8)
+
+
+def small_tone(gray: np.ndarray, softness: float) -> np.ndarray:
+    """The tone to shade: ``gray`` at 1/SMALL size, blurred by ``softness`` small pixels."""
+    small = quarter(gray)
+    return cv2.GaussianBlur(small, (0, 0), softness) if softness > 0 else small
+
+
+def graphite(
+    gray: np.ndarray,
+    tone: np.ndarray,
+    *,
+    shading: float,
+    white: float,
+    line_weight: float,
+    detail: float,
+) -> np.ndarray:
+    """The graphite's ink (uint8, 0 = none): the hatched ``tone`` (small) plus the lines."""
+    h, w = gray.shape
+    drive_lut, fill_lut = tone_lut(round(shading, 3), round(white, 1))
+    full = cv2.resize(
+        cv2.LUT(tone, drive_lut),
+        (w, h),
+        dst=scratch("drawing.drive", (h, w)),
+        interpolation=cv2.INTER_LINEAR,
+    )
+    hatch = cv2.subtract(full, textures.tiled("strokes", h, w), dst=full)
+    cv2.convertScaleAbs(hatch, dst=hatch, alpha=STROKE_GAIN)
+    fill = cv2.LUT(tone, fill_lut)
+    if cv2.countNonZero(fill):  # tones darker than the hatching alone can draw
+        under = cv2.resize(fill, (w, h), dst=scratch("drawing.fill", (h, w)))
+        cv2.add(hatch, under, dst=hatch)
+    if line_weight > 0:
+        lines = line_ink(gray, gain=12.0 * line_weight, threshold=2.5 - 1.5 * detail)
+        cv2.add(hatch, lines, dst=hatch)
+    return cv2.subtract(hatch, textures.tooth(h, w, TOOTH), dst=hatch)
+
+
+def on_paper(ink: np.ndarray, paper: tuple[int, int, int]) -> np.ndarray:
+    """``paper − ink`` in BGR (graphite is neutral: the paper shows through it alike)."""
+    h, w = ink.shape
+    ink3 = cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR, dst=scratch("drawing.ink3", (h, w, 3)))
+    return cv2.subtract(textures.paper(h, w, paper), ink3)
+
+
+class Drawing:
+    """One stream of ``drawing`` (or, with ``colour``, ``drawing_colour``): the tone is eased
+    from frame to frame (``steady``: the share of the last tone kept), so auto exposure and
+    auto contrast do not make the shading pump; a change of more than MOVE levels is taken at
+    once, and one under a level snaps, so a still picture settles to exactly one drawing."""
+
+    MOVE = 24  # levels: a tone change this large is something moving, not a drift
+
+    def __init__(self, *, colour: bool = False, steady: float = 0.6, **params):
+        self.colour, self.steady, self.params = colour, steady, params
+        self._tone: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._tone = None
+
+    def _ease(self, tone: np.ndarray) -> np.ndarray:
+        if self._tone is None or self._tone.shape != tone.shape or self.steady <= 0:
+            self._tone = tone.astype(np.float32)
+            return tone
+        new = tone.astype(np.float32)
+        eased = cv2.addWeighted(self._tone, self.steady, new, 1.0 - self.steady, 0.0)
+        gap = cv2.absdiff(new, self._tone)
+        take = (gap > self.MOVE) | (cv2.absdiff(eased, new) < 1.0)
+        eased[take] = new[take]
+        self._tone = eased
+        return cv2.convertScaleAbs(eased)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        frame = check(frame)
+        p = self.params
+        gray = as_gray(frame)
+        tone = self._ease(small_tone(gray, p["softness"]))
+        ink = graphite(
+            gray,
+            tone,
+            shading=p["shading"],
+            white=p["white"],
+            line_weight=p["line_weight"],
+            detail=p["detail"],
+        )
+        paper = parse_colour(p["paper"])
+        if not self.colour:
+            return on_paper(ink, paper)
+        return wash(as_bgr(frame), gray, ink, paper, strength=p["wash"], saturation=p["saturation"])
+
+
+def drawing(
+    frame: np.ndarray,
+    *,
+    shading: float = 0.7,
+    white: float = 225.0,
+    softness: float = 1.0,
+    line_weight: float = 1.0,
+    detail: float = 0.5,
+    steady: float = 0.6,
+    paper: str | list = PAPER,
+) -> np.ndarray:
+    """A graphite drawing: ``paper − (hatch(tone) + lines − tooth)₊``, BGR.
+
+    ``shading`` (0-1) how dark the darkest hatching is; ``white`` the brightness from which up
+    the paper is left blank; ``softness`` how much the tone is blurred (small pixels);
+    ``line_weight`` the contours' darkness (0 = none); ``detail`` (0-1) how faint an edge
+    still gets a line; ``steady`` the share of the last frame's tone kept (a stream);
+    ``paper`` its colour."""
+    return Drawing(
+        shading=shading, white=white, softness=softness, line_weight=line_weight,
+        detail=detail, steady=steady, paper=paper,
+    )(frame)  # fmt: skip
+
+
+def drawing_colour(
+    frame: np.ndarray,
+    *,
+    shading: float = 0.6,
+    white: float = 225.0,
+    softness: float = 1.0,
+    line_weight: float = 1.0,
+    detail: float = 0.5,
+    steady: float = 0.6,
+    paper: str | list = PAPER,
+    wash: float = 0.5,
+    saturation: float = 1.0,
+) -> np.ndarray:
+    """The drawing over a watercolour wash of the frame's colours: ``wash`` (0-1) how strong
+    the colour is, ``saturation`` (0-4) how vivid; the rest as ``drawing``. BGR."""
+    return Drawing(
+        colour=True, shading=shading, white=white, softness=softness, line_weight=line_weight,
+        detail=detail, steady=steady, paper=paper, wash=wash, saturation=saturation,
+    )(frame)  # fmt: skip
+
+
+def stream(colour: bool):
+    """The per-stream factory for the registry: ``Drawing`` with the filter's parameters."""
+
+    def make(**params) -> Drawing:
+        return Drawing(colour=colour, **params)
+
+    return make
+
+
+__all__ = ["Drawing", "drawing", "drawing_colour", "graphite", "on_paper", "tone_lut"]
