@@ -12,14 +12,16 @@ def _bench_args(p):
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
     p.add_argument(
         "--part",
-        choices=("all", "frames", "segment", "stability", "daemon"),
+        choices=("all", "frames", "segment", "stability", "drawing", "daemon"),
         default="all",
         help="frames: filters and the per-frame path against the classic sketch; daemon: "
         "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
         "capture's standby CPU and reader-to-live time; segment: the portrait presets "
         "beside pencil over a stream (1080p unless --sizes), mean and median; stability: "
         "each preset's shimmer in a still, noisy scene before and after stabilize, what "
-        "moves, and its cost (1080p unless --sizes); default all",
+        "moves, and its cost (1080p unless --sizes); drawing: the drawing presets beside the "
+        "classic sketch and pencil on a noisy stream (720p and 1080p unless --sizes), and "
+        "how still they hold; default all",
     )
 
 
@@ -52,6 +54,18 @@ def _bench(args) -> int:
         still = stability.run(size, args.frames or 60, quick=args.quick)
         print()
         print(still.markdown())
+    if args.part in ("all", "drawing"):
+        from sketchd.bench import drawing
+
+        if args.quick:  # proves it runs: the drawing preset beside the classic sketch, 720p
+            draw = drawing.run(
+                sizes[-1:] if args.sizes else [(1280, 720)], args.frames or 6, rounds=1,
+                names=("classic", "drawing"), still=False,
+            )  # fmt: skip
+        else:
+            draw = drawing.run(sizes if args.sizes else drawing.SIZES, args.frames or 120)
+        print()
+        print(draw.markdown())
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:
