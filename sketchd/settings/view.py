@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 TITLE = "sketchd settings"
 PREVIEW_MAX = 480  # px per panel asked of the daemon
+CARD_W = 320  # px a step's card takes, its gap included
 INFO_EVERY_MS = 1000
 FRAME_EVERY_MS = 40
 
@@ -148,19 +149,42 @@ class SettingsWindow:
 
         holder = ttk.Frame(main)
         holder.pack(fill="both", expand=True)
-        self.steps_canvas = tk.Canvas(holder, highlightthickness=0, borderwidth=0, height=300)
-        scroll = ttk.Scrollbar(holder, orient="horizontal", command=self.steps_canvas.xview)
+        self.steps_canvas = tk.Canvas(holder, highlightthickness=0, borderwidth=0, height=200)
+        self.scroll = ttk.Scrollbar(holder, orient="vertical", command=self.steps_canvas.yview)
         self.steps_canvas.configure(
-            xscrollcommand=scroll.set, background=ttk.Style().lookup(".", "background") or "#fafafa"
+            yscrollcommand=self.scroll.set,
+            background=ttk.Style().lookup(".", "background") or "#fafafa",
         )
-        scroll.pack(side="bottom", fill="x")
-        self.steps_canvas.pack(fill="both", expand=True)
+        self.steps_canvas.pack(side="left", fill="both", expand=True)
         self.steps = ttk.Frame(self.steps_canvas)
-        self.steps_canvas.create_window((0, 0), window=self.steps, anchor="nw")
-        self.steps.bind(
-            "<Configure>",
-            lambda _e: self.steps_canvas.configure(scrollregion=self.steps_canvas.bbox("all")),
-        )
+        self._steps_item = self.steps_canvas.create_window((0, 0), window=self.steps, anchor="nw")
+        self._columns = 0
+        self.steps.bind("<Configure>", lambda _e: self._scrollable())
+        self.steps_canvas.bind("<Configure>", self._resized)
+        for wheel, units in (("<Button-4>", -1), ("<Button-5>", 1)):  # X11's wheel
+            self.root.bind_all(wheel, functools.partial(self._wheel, units), add="+")
+        self.root.bind_all("<MouseWheel>", lambda e: self._wheel(-1 if e.delta > 0 else 1, e))
+
+    def _wheel(self, units: int, _event=None) -> None:
+        if self.scroll.winfo_ismapped():
+            self.steps_canvas.yview_scroll(units, "units")
+
+    def _resized(self, event) -> None:
+        """Cards wrap to as many columns as fit; a new count lays them out again."""
+        self.steps_canvas.itemconfigure(self._steps_item, width=event.width)
+        if max(1, event.width // CARD_W) != self._columns:
+            self._redraw_chain()
+        self._scrollable()
+
+    def _scrollable(self) -> None:
+        """The scroll bar only while the steps are taller than the room they have."""
+        c = self.steps_canvas
+        c.configure(scrollregion=c.bbox("all"))
+        if self.steps.winfo_reqheight() > c.winfo_height() > 1:
+            self.scroll.pack(side="right", fill="y", before=c)
+        else:
+            self.scroll.pack_forget()
+            c.yview_moveto(0)
 
     def _size_panels(self, width: int) -> None:
         w = max(160, min(PREVIEW_MAX, (width - 12) // 2))
@@ -201,7 +225,8 @@ class SettingsWindow:
         edited = " · not saved" if m.info.preset in m.edited else ""
         self.chain_title.configure(text=f"{_title(m.info.preset)}: {len(m.chain)} steps{edited}")
         for i in range(self.steps.grid_size()[0]):
-            self.steps.grid_columnconfigure(i, minsize=0)
+            self.steps.grid_columnconfigure(i, minsize=0, weight=0)
+        self._columns = cols = max(1, self.steps_canvas.winfo_width() // CARD_W)
         for i, step in enumerate(m.chain):
             card = StepCard(
                 self.steps, i, step,
@@ -210,8 +235,9 @@ class SettingsWindow:
                 on_remove=functools.partial(self._do, m.remove_step, i),
                 last=i == len(m.chain) - 1,
             )  # fmt: skip
-            card.grid(row=0, column=i, sticky="nsew", padx=(0, 10))
-            self.steps.grid_columnconfigure(i, minsize=250)
+            card.grid(row=i // cols, column=i % cols, sticky="nsew", padx=(0, 10), pady=(0, 10))
+        for i in range(min(cols, len(m.chain))):
+            self.steps.grid_columnconfigure(i, minsize=CARD_W - 10, weight=1)
         for b in (self.save_btn, self.revert_btn):
             b.state(["!disabled"] if m.dirty else ["disabled"])
 
@@ -236,7 +262,7 @@ class SettingsWindow:
         if self.poller.error:
             text = self.poller.error
         if m.message:
-            text += f"   —   {m.message}"
+            text += "   —   " + m.message.replace(str(Path.home()), "~")
         self.status.configure(text=text)
 
     # -- actions (each: the model, then a redraw)

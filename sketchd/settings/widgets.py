@@ -10,6 +10,8 @@ from typing import Any
 
 from sketchd.settings.controls import CHECKBOX, DROPDOWN, SLIDER, Control, controls, filter_help
 
+LABEL_CHARS = 13  # a parameter's name column ("Edge block size" wraps to a tooltip at worst)
+
 
 class Tooltip:
     """``text`` in a small borderless window under ``widget`` while the pointer rests on it."""
@@ -106,15 +108,14 @@ class StepCard(ttk.Frame):
             box.pack(anchor="w")
             Tooltip(box, c.tooltip)
             return
-        label = ttk.Label(row, text=c.label)
-        label.pack(anchor="w")
+        # one line per parameter: its name, its control, its value
+        label = ttk.Label(row, text=c.label, width=LABEL_CHARS)
+        label.pack(side="left")
         Tooltip(label, c.tooltip)
         if c.kind == SLIDER:
-            line = ttk.Frame(row)
-            line.pack(fill="x")
-            shown = ttk.Label(line, text=_show(c, value), width=6, anchor="e")
+            shown = ttk.Label(row, text=_show(c, value), width=5, anchor="e")
             shown.pack(side="right")
-            scale = ttk.Scale(line, from_=c.low, to=c.high, value=float(value))
+            scale = ttk.Scale(row, from_=c.low, to=c.high, value=float(value))
             scale.pack(side="left", fill="x", expand=True, padx=(0, 6))
             Tooltip(scale, c.tooltip)
             self.sliders[c.param] = scale
@@ -135,14 +136,16 @@ class StepCard(ttk.Frame):
             scale.configure(command=moved)
         elif c.kind == DROPDOWN:
             choice = tk.StringVar(value=str(value))
-            drop = ttk.Combobox(row, values=c.choices, textvariable=choice, state="readonly")
-            drop.pack(fill="x")
+            drop = ttk.Combobox(
+                row, values=c.choices, textvariable=choice, state="readonly", width=12
+            )
+            drop.pack(side="left", fill="x", expand=True)
             drop.bind("<<ComboboxSelected>>", lambda _e: self._on_change(c.param, choice.get()))
             Tooltip(drop, c.tooltip)
         else:
             text = tk.StringVar(value=value if isinstance(value, str) else str(value))
-            entry = ttk.Entry(row, textvariable=text)
-            entry.pack(fill="x")
+            entry = ttk.Entry(row, textvariable=text, width=12)
+            entry.pack(side="left", fill="x", expand=True)
             done = lambda _e: self._on_change(c.param, c.parse(text.get()))  # noqa: E731
             entry.bind("<Return>", done)
             entry.bind("<FocusOut>", done)

@@ -11,14 +11,28 @@ import numpy as np
 from PIL import Image
 
 
-def accent_blobs(png: Path, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
-    """Centres (x, y) of the round slider handles drawn in the Sun Valley theme's accent blue
-    (#005fb8) inside ``box`` = (x0, y0, x1, y1) of screenshot ``png``, top row first."""
+def _accent(png: Path, box: tuple[int, int, int, int]):
+    """The connected areas of the Sun Valley theme's accent blue (#005fb8) in ``box``."""
     x0, y0, x1, y1 = box
     rgb = np.asarray(Image.open(png).convert("RGB")).astype(int)[y0:y1, x0:x1]
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     blue = ((b > 150) & (r < 60) & (g > 60) & (g < 140)).astype(np.uint8)
-    n, _, stats, centres = cv2.connectedComponentsWithStats(blue)
+    return cv2.connectedComponentsWithStats(blue)
+
+
+def accent_boxes(png: Path, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the filled accent areas (a selected button) in ``box``, largest first."""
+    n, _, stats, _ = _accent(png, box)
+    found = sorted(range(1, n), key=lambda i: -stats[i, 4])
+    return [(int(stats[i, 0]) + box[0], int(stats[i, 1]) + box[1], int(stats[i, 2]),
+             int(stats[i, 3])) for i in found]  # fmt: skip
+
+
+def accent_blobs(png: Path, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """Centres (x, y) of the round slider handles drawn in the accent colour inside ``box``
+    = (x0, y0, x1, y1) of screenshot ``png``, top row first."""
+    x0, y0 = box[:2]
+    n, _, stats, centres = _accent(png, box)
     found = []
     for i in range(1, n):
         w, h, area = stats[i, 2], stats[i, 3], stats[i, 4]
