@@ -12,7 +12,7 @@ def _bench_args(p):
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
     p.add_argument(
         "--part",
-        choices=("all", "frames", "segment", "stability", "drawing", "daemon"),
+        choices=("all", "frames", "segment", "stability", "motion", "drawing", "daemon"),
         default="all",
         help="frames: filters and the per-frame path against the classic sketch; daemon: "
         "`sketchd run` start-up to the first frame, CPU and memory (Linux), and on-demand "
@@ -21,7 +21,9 @@ def _bench_args(p):
         "each preset's shimmer in a still, noisy scene before and after stabilize, what "
         "moves, and its cost (1080p unless --sizes); drawing: the drawing presets beside the "
         "classic sketch and pencil on a noisy stream (720p and 1080p unless --sizes), and "
-        "how still they hold; default all",
+        "how still they hold; motion: pencil (stabilize included) beside the classic sketch "
+        "on a still and a panning noisy scene, pan sharpness and sparkle (720p unless "
+        "--sizes); default all",
     )
 
 
@@ -54,6 +56,12 @@ def _bench(args) -> int:
         still = stability.run(size, args.frames or 60, quick=args.quick)
         print()
         print(still.markdown())
+    if args.part in ("all", "motion"):
+        from sketchd.bench import motion
+
+        size = sizes[-1] if args.sizes else (1280, 720)
+        print()
+        print(motion.run(size, args.frames or 60, quick=args.quick).markdown())
     if args.part in ("all", "drawing"):
         from sketchd.bench import drawing
 
