@@ -10,7 +10,8 @@
 #                                              "Sketch Camera 2" /dev/video12 (a 2nd call app)
 #   /etc/modules-load.d/sketchd.conf           load v4l2loopback at every boot
 #   /etc/udev/rules.d/70-sketchd.rules         lets sketchd tell PipeWire its device streams
-#   /usr/share/applications/sketchd.desktop    sketchd in the applications menu
+#   /usr/share/applications/sketchd.desktop    sketchd in the applications menu, with its
+#   /usr/share/icons/hicolor/scalable/apps/sketchd.svg   icon
 #   /usr/lib/systemd/user/sketchd.service      a user unit (not enabled for anyone)
 # If v4l2loopback is already loaded: on 0.13 and later it adds the missing devices at once
 # (v4l2loopback-ctl add); on 0.12 it prints the reload that makes them (it never unloads it).
@@ -25,7 +26,7 @@ for arg in "$@"; do
     case "$arg" in
         --no-apt) apt=0 ;;
         -h | --help)
-            sed -n '2,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+            sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
             exit 0
             ;;
         *)
@@ -75,8 +76,9 @@ install -D -m 0644 "$here/udev/70-sketchd.rules" /etc/udev/rules.d/70-sketchd.ru
 { udevadm control --reload && udevadm trigger --subsystem-match=video4linux --action=add; } \
   2>/dev/null || true
 install -D -m 0644 "$here/sketchd.desktop" /usr/share/applications/sketchd.desktop
+install -D -m 0644 "$here/icons/sketchd.svg" /usr/share/icons/hicolor/scalable/apps/sketchd.svg
 install -D -m 0644 "$here/sketchd.service" /usr/lib/systemd/user/sketchd.service
-echo "install.sh: installed the modprobe, modules-load, udev, desktop and systemd user files"
+echo "install.sh: installed the modprobe, modules-load, udev, desktop, icon and systemd user files"
 
 has_device() {  # label: whether a video device of that name exists
     local f
@@ -115,14 +117,16 @@ if [ -d /sys/module/v4l2loopback ]; then
                 "$reload_hint" >&2
         fi
     done
-elif modprobe v4l2loopback; then
+elif said=$(modprobe v4l2loopback 2>&1); then
     echo "install.sh: loaded v4l2loopback (it loads at every boot from now on)"
 else
     # the cause, told apart (a container, no headers so never built, a failed build, Secure
-    # Boot, ...) by the same code as `sketchd doctor`: stdlib only, run from this checkout
-    echo "install.sh: could not load v4l2loopback (modprobe's message is above)." >&2
+    # Boot refusing the module's key, ...) by the same code as `sketchd doctor`, given
+    # modprobe's message: stdlib only, run from this checkout
+    echo "install.sh: could not load v4l2loopback: ${said:-modprobe failed}" >&2
     if command -v python3 >/dev/null && [ -d "$here/../../sketchd/platform" ]; then
-        PYTHONPATH="$here/../.." python3 -m sketchd.platform.linux.module | sed 's/^/install.sh: /' >&2
+        PYTHONPATH="$here/../.." python3 -m sketchd.platform.linux.module "$said" |
+            sed 's/^/install.sh: /' >&2
     fi
     exit 1
 fi
