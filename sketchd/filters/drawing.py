@@ -15,7 +15,7 @@ on the stroke map once) follows the tone curve, with a smooth graphite fill unde
 for the darkest tones: darker in, darker out, monotonically.
 
 ``drawing_colour`` lays the same graphite over a wash: the frame's colour at even light
-(its hue and saturation, not its shading), made at 1/4 size, smoothed and paled, pooled a
+(its hue and saturation, not its shading), made at 1/8 size, smoothed and paled, pooled a
 little darker at its own edges as watercolour dries; the paper's grain shows through.
 """
 

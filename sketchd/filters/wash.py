@@ -6,8 +6,9 @@ graphite does the shading), soft, paled and pooled at its edges.
     pigment += POOL·(pigment − box(pigment))₊   (drying water leaves more at a patch's edge)
     out     = paper − pigment − ink             (the paper's grain shows through both)
 
-The colour is made at 1/4 size (a wash has no detail; that is also what keeps it cheap) and
-enlarged; a gray or white surface gets no pigment, so the paper stays paper.
+The colour is made at 1/8 size (a wash has no detail, and its edges bleed; that is also
+what keeps it cheap) and enlarged; a gray or white surface gets no pigment, so the paper
+stays paper.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 from sketchd.filters import textures
 from sketchd.filters._scratch import scratch
 
-SMALL = 4  # the wash is made at 1/SMALL of the frame's size (a power of 2)
+SMALL = 4  # quarter() shrinks to 1/SMALL of the frame's size (a power of 2); the wash is
+# made at half of that
 VALUE = 0.25  # how much a dark colour's darkness shows in its wash (the rest is hue)
 POOL = 0.8  # how much darker a patch of wash is at its own edge
 
@@ -33,11 +35,11 @@ def quarter(img: np.ndarray) -> np.ndarray:
 
 
 def pigment(bgr: np.ndarray, *, strength: float, saturation: float) -> np.ndarray:
-    """The wash's pigment at 1/SMALL size (uint8 BGR, 0 = none): see the module."""
+    """The wash's pigment at 1/(2·SMALL) size (uint8 BGR, 0 = none): see the module."""
     small = quarter(bgr)
-    if min(small.shape[:2]) >= 5:
-        small = cv2.medianBlur(small, 5)
-    soft = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (0, 0), 3.0)
+    h, w = small.shape[:2]
+    small = cv2.resize(small, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    soft = cv2.blur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5))
     soft3 = cv2.cvtColor(np.maximum(soft, np.uint8(16)), cv2.COLOR_GRAY2BGR)
     even = cv2.divide(small, soft3, scale=210.0)
     b, g, r = cv2.split(even)
@@ -45,8 +47,8 @@ def pigment(bgr: np.ndarray, *, strength: float, saturation: float) -> np.ndarra
     hue = cv2.subtract(top, even)
     dark = cv2.bitwise_not(top)
     pig = cv2.addWeighted(hue, strength * saturation, dark, strength * VALUE, 0.0)
-    pig = cv2.GaussianBlur(pig, (5, 5), 1.0)
-    rim = cv2.subtract(pig, cv2.blur(pig, (7, 7)))
+    pig = cv2.GaussianBlur(pig, (3, 3), 0.8)
+    rim = cv2.subtract(pig, cv2.blur(pig, (3, 3)))
     return cv2.addWeighted(pig, 1.0, rim, POOL, 0.0)
 
 
