@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The tray (pystray's appindicator backend) needs PyGObject, which pip builds against
 # girepository/cairo; gir1.2-* are the typelibs it loads at run time. python3-tk draws the
-# preview window. OpenCV is the headless wheel: no libGL or X libraries needed. GStreamer's
+# settings window. OpenCV is the headless wheel: no libGL or X libraries needed. GStreamer's
 # PipeWire plugin and typelibs publish the PipeWire camera (the same PyGObject drives them).
 RUN_PKGS=(python3 python3-venv python3-dev python3-tk gcc pkg-config
   libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1

@@ -282,14 +282,11 @@ class SettingsWindow:
         self._do(self.model.toggle, key, self.toggles[key].get())
 
     def _change(self, index: int, param: str, value: Any) -> None:
-        if self.model.set_param(index, param, value):
-            had = self.chain_title.cget("text")
-            if "not saved" not in had:
-                self.redraw()  # the preset is now marked as edited
-            else:
-                self._redraw_status()
+        first = self.model.info.preset not in self.model.edited
+        if self.model.set_param(index, param, value) and not first:
+            self._redraw_status()  # the slider already shows it: leave the cards alone
         else:
-            self.redraw()  # refused: the controls go back to what runs
+            self.redraw()  # newly marked as edited, or refused: the controls show what runs
 
     def _add(self, name: str) -> None:
         self.add_var.set("+ Add step")
