@@ -7,6 +7,7 @@ import os
 import plistlib
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -137,9 +138,17 @@ def test_modprobe_options_are_the_ones_doctor_suggests():
     assert "v4l2loopback" in loads
 
 
-@pytest.mark.parametrize("script", ["install.sh", "check-modprobe-options.sh"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "packaging/linux/install.sh",
+        "packaging/linux/check-modprobe-options.sh",
+        "packaging/linux/deb/ci-test.sh",
+        "scripts/build-deb.sh",
+    ],
+)
 def test_shell_scripts_are_shellcheck_clean_and_strict(script):
-    path = LINUX / script
+    path = ROOT / script
     assert os.access(path, os.X_OK), f"{path} is not executable"
     assert "set -euo pipefail" in path.read_text()
     done = subprocess.run([need("shellcheck"), str(path)], capture_output=True, text=True)
@@ -155,3 +164,75 @@ def test_install_sh_refuses_to_run_without_root():
 
 def test_launch_command_is_absolute():
     assert os.path.isabs(launch_command()[0])
+
+
+DEB = LINUX / "deb"
+
+
+@pytest.mark.parametrize("script", ["postinst", "prerm", "postrm"])
+def test_maintainer_scripts_are_posix_sh_shellcheck_clean_and_end_in_success(script):
+    """dpkg runs them with /bin/sh; a failure in one fails the install or removal, so each
+    exits 0 at its end whatever the kernel module did."""
+    path = DEB / script
+    text = path.read_text()
+    assert os.access(path, os.X_OK), f"{path} is not executable"
+    assert text.startswith("#!/bin/sh\n") and "\nset -e\n" in text
+    assert text.rstrip().endswith("exit 0")
+    done = subprocess.run([need("shellcheck"), str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+
+
+def test_packaged_autostart_entry_is_valid_off_and_yields_to_the_users_own():
+    """/etc/xdg/autostart/sketchd.desktop is off (Hidden=true) and has the file name that
+    `sketchd autostart enable` writes in ~/.config/autostart, which takes its place for that
+    user; a desktop that copies it there to tick it must not carry a GNOME 'off' key along."""
+    entry = DEB / "sketchd-autostart.desktop"
+    desktop_file_validate(entry)
+    text = entry.read_text()
+    assert "\nHidden=true\n" in text and "\nX-GNOME-Autostart-enabled" not in text
+    conffiles = (DEB / "conffiles").read_text().split()
+    assert f"/etc/xdg/autostart/{xdg.FILE_NAME}" in conffiles
+    build = (ROOT / "scripts" / "build-deb.sh").read_text()
+    assert f'"$stage/etc/xdg/autostart/{xdg.FILE_NAME}"' in build
+
+
+def test_a_copy_of_the_packaged_entry_reads_as_off_and_enable_turns_it_on(tmp_path):
+    mech = xdg.XdgAutostart(("/usr/bin/sketchd", "run"), config_root=tmp_path)
+    mech.path.parent.mkdir(parents=True)
+    mech.path.write_bytes((DEB / "sketchd-autostart.desktop").read_bytes())
+    assert not mech.status().enabled
+    assert mech.enable().enabled and mech.status().command == "/usr/bin/sketchd run"
+    assert not mech.disable().enabled and not mech.path.exists()
+
+
+def test_the_packages_launcher_says_which_python_it_lacks_modules_for():
+    """/usr/bin/sketchd, where /usr/lib/sketchd has no folder for this Python: one line that
+    says so, never a traceback."""
+    if Path("/usr/lib/sketchd").exists():
+        pytest.skip("the sketchd package is installed here")
+    done = subprocess.run(
+        [sys.executable, str(DEB / "sketchd.py"), "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("sketchd: this package has its compiled Python modules for")
+    assert "Traceback" not in done.stderr
+
+
+def test_copyright_names_each_bundled_wheel_and_its_licence(tmp_path):
+    dist = tmp_path / "common" / "pystray-0.19.5.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: pystray\nVersion: 0.19.5\nLicense: LGPLv3\n"
+    )
+    (dist / "COPYING").write_text("...")
+    done = subprocess.run(
+        [sys.executable, str(DEB / "copyright.py"), str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Format: https://www.debian.org/doc/packaging-manuals/")
+    assert (
+        "Files: usr/lib/sketchd/common/pystray*\n"
+        "Copyright: the authors of pystray 0.19.5\n"
+        "License: LGPLv3\n"
+    ) in done.stdout
+    assert "text in usr/lib/sketchd/common/pystray-0.19.5.dist-info/: COPYING" in done.stdout
