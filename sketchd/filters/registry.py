@@ -279,6 +279,11 @@ class Step:
     name: str
     params: dict[str, Any]
 
+    @property
+    def stateful(self) -> bool:
+        """Whether the step keeps state from frame to frame (its filter has a ``stream``)."""
+        return FILTERS[self.name].stream is not None
+
     def bind(self) -> FrameFn:
         """The step's frame→frame callable; a stateful filter gets fresh state each call."""
         spec = FILTERS[self.name]

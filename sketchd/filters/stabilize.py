@@ -6,9 +6,9 @@ averages each pixel over the frames in which its neighbourhood did not change:
 
 - the frame is cut into 4x4 blocks (8x8 above 1.5 MP) and each block's mean brightness is
   compared with the same block of the running average. A block that differs by more than
-  ``motion`` noise levels (σ) together with two of its neighbours, or by twice that alone,
-  moved: it and the blocks around it take the new frame as it is, at once, so nothing that
-  moves is smeared or trailed (their average starts again from there once they stop);
+  ``motion`` noise levels (σ) together with three of its neighbours, or by three times that
+  alone, moved: it and the blocks around it take the new frame as it is, at once, so nothing
+  that moves is smeared or trailed (their average starts again from there once they stop);
 - every other block is averaged: after a (re)start the mean of the frames so far, later a running
   average over about N = 1 + 31·strength frames; a block still for N frames is *held*, its output
   no longer changes at all until it moves (what is held is the mean of those frames, so holding
@@ -16,7 +16,9 @@ averages each pixel over the frames in which its neighbourhood did not change:
 - σ, the noise of a block mean, is measured from the frames themselves: the median temporal
   difference of the blocks that stayed still, per brightness level (shot noise grows with the
   light), so the same settings work in a bright office and in a dark bedroom;
-- when most of the picture changes at once (a cut, the camera turned) the stream starts again.
+- when a third of the picture or more moves at once (a pan, a cut, the camera turned) the whole
+  frame is taken as it is and the stream starts again: in a pan, the blocks whose mean hardly
+  changes (smooth or finely textured ones) move too, and averaging them would smear them.
 
 Where the picture is still it is the same picture, not a blurred one: nothing is averaged across
 pixels. The decision is made on the blocks' brightness (colour changes that keep the brightness
@@ -36,7 +38,8 @@ from sketchd.filters.noise import SAMPLES, NoiseLevel, first_look
 
 BLOCK = 4  # block side in pixels (the block means are 2x area halvings)
 BIG = 1_500_000  # pixels above which blocks are 8x8 (1080p: 32k blocks instead of 130k)
-CUT = 0.8  # share of moving blocks that counts as a new scene: the stream starts again
+CUT = 0.3  # share of moving blocks that counts as a pan or a new scene: the stream starts again
+LONE = 3.0  # a block moved alone when it changed by LONE times as much as with its neighbours
 PROBE = 30  # frames of "new scene" in a row after which σ is measured again from scratch
 _NEAR = np.ones((3, 3), np.uint8)
 
@@ -151,20 +154,24 @@ class Stabilizer:
     def _moving(self, small: np.ndarray, level: np.ndarray) -> np.ndarray:
         """uint8 0/255 per block: the blocks that moved, and the blocks around them.
 
-        In steps of 1/scale gray level (scale ≤ 8, so that 2k·σ stays below 200), so the
-        thresholds k·σ and 2k·σ of each block's brightness are one uint8 operation each."""
+        In steps of 1/scale gray level (scale ≤ 8, so that LONE·k·σ stays below 240), so the
+        thresholds k·σ and LONE·k·σ of each block's brightness are one uint8 operation each.
+        A lone block must change three times as much: at 1 in 10⁻⁴ of the blocks of a still
+        picture, noise alone crossed twice the threshold, and each such block kept its
+        neighbourhood from being held for N frames."""
         s0, s255 = self.noise.line()
         k = self.motion
-        scale = min(8.0, 100.0 / (k * max(s0, s255)))
+        scale = min(8.0, 80.0 / (k * max(s0, s255)))
         slope = (s255 - s0) / 255.0
         change = cv2.convertScaleAbs(cv2.absdiff(small, self._avg), alpha=scale)
         lo = cv2.convertScaleAbs(level, alpha=scale * k * slope, beta=scale * k * s0)
-        hi = cv2.convertScaleAbs(level, alpha=2 * scale * k * slope, beta=2 * scale * k * s0)
+        lone = LONE * scale * k
+        hi = cv2.convertScaleAbs(level, alpha=lone * slope, beta=lone * s0)
         some = cv2.compare(change, lo, cv2.CMP_GT)
         ones = cv2.threshold(some, 127, 1, cv2.THRESH_BINARY)[1]
         near = cv2.boxFilter(ones, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
-        # with two of its neighbours
-        agreed = cv2.bitwise_and(some, cv2.threshold(near, 2.5, 255, cv2.THRESH_BINARY)[1])
+        # with three of its neighbours (with two, noise alone did it every few frames)
+        agreed = cv2.bitwise_and(some, cv2.threshold(near, 3.5, 255, cv2.THRESH_BINARY)[1])
         moved = cv2.bitwise_or(agreed, cv2.compare(change, hi, cv2.CMP_GT))
         return cv2.dilate(moved, _NEAR)
 
@@ -192,7 +199,7 @@ class Stabilizer:
             self.noise.update(first_look(small, diff, level))
         moving = self._moving(small, level)
         moved = cv2.countNonZero(moving)
-        if moved > CUT * moving.size:  # a new scene: start again on it
+        if moved > CUT * moving.size:  # a pan or a new scene: start again on it
             self._busy += 1
             if self._busy >= PROBE:  # that long: more likely σ is far too low than a pan
                 self.noise, self._busy = NoiseLevel(), 0

@@ -346,3 +346,36 @@ def test_the_publish_loop_restarts_the_stream_when_the_camera_starts_again():
     deliver(3, 100.23 + 2 * pub.stall_after)  # back after a silence
     assert chain.resets == 2
     assert new_run((7, 1.0), CameraFrame(img, "BGR", 64, 48, 8, 1.5), 1.0) is False
+
+
+# -- a pan with sensor noise: as sharp as each frame drawn alone ---------------------------
+
+
+@pytest.mark.parametrize("step", [4, 8])
+@pytest.mark.parametrize("name", ["pencil", "colour_pencil"])
+def test_a_noisy_pan_is_as_sharp_as_each_frame_drawn_alone(name, step):
+    """The bench's pans (bench/motion.py), small: smooth and finely textured blocks whose mean
+    hardly changes move too, and averaging them smeared the picture (SSIM 0.86-0.89 at 720p)."""
+    from sketchd.bench import motion
+
+    rng = np.random.default_rng(12)
+    cand = sb.candidates({name: PRESETS[name]})[name]
+    for photo_name in ("coffee.png", "chelsea.png"):
+        stream, plain = cand.make(), cand.plain()
+        for t, clean in enumerate(motion.pan_frames(photo_name, 320, 180, step, 8)):
+            frame = sb.noisy(clean, rng)
+            got = stream(frame)
+            if t >= 2:
+                assert sb.ssim(got, plain(frame)) >= 0.9, (name, photo_name, step, t)
+
+
+def test_a_still_noisy_stream_is_held_whole_and_the_chain_does_no_work(photo):
+    """Once settled, noise alone moves no block (a lone block must change by 3·motion·σ, a
+    block with its neighbours by motion·σ with three of them): the whole picture is held, and
+    the chain hands back its last output without running pencil again."""
+    clean = sb.scene(cv2.resize(photo("coffee.png"), (320, 240), interpolation=cv2.INTER_AREA))
+    rng = np.random.default_rng(13)
+    chain = Chain(PRESETS["pencil"])
+    outs = [chain(cv2.cvtColor(sb.noisy(clean, rng), cv2.COLOR_BGR2GRAY)) for _ in range(40)]
+    assert all(o is outs[-1] for o in outs[-10:])
+    assert not outs[-1].flags.writeable
