@@ -159,7 +159,10 @@ def click_settings(d: desk.Daemon, presets, nth: int, tries: int = 3) -> None:
         geom = desk.open_menu(1)
         for _ in range(10):  # a loaded machine lays the menu out late: wait until it holds
             time.sleep(0.3 * attempt)
-            now = desk.menu_geometry()
+            try:
+                now = desk.menu_geometry()
+            except KeyError:  # a popup went away while it was being measured
+                now = None
             if now == geom:
                 break
             geom = now or geom
