@@ -146,9 +146,11 @@ class Stabilizer:
             small = block_means(_luma(x), self._block)
         self._small = small  # of the last frame
         self._avg = small.copy()  # of the running average
-        self._age: np.ndarray = np.zeros(self._small.shape, np.uint8)
-        self._one = np.ones(self._small.shape, np.uint8)
-        self._moved = np.zeros(self._small.shape, np.uint8)  # the blocks moving last frame
+        one = getattr(self, "_one", None)
+        if one is None or one.shape != small.shape:  # else kept: a pan restarts every frame
+            self._one = np.ones(small.shape, np.uint8)
+        self._age: np.ndarray = np.zeros(small.shape, np.uint8)
+        self._moved = np.zeros(small.shape, np.uint8)  # the blocks moving last frame
         self._n = 1
 
     def _moving(self, small: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -165,9 +167,11 @@ class Stabilizer:
         slope = (s255 - s0) / 255.0
         change = cv2.convertScaleAbs(cv2.absdiff(small, self._avg), alpha=scale)
         lo = cv2.convertScaleAbs(level, alpha=scale * k * slope, beta=scale * k * s0)
+        some = cv2.compare(change, lo, cv2.CMP_GT)
+        if cv2.countNonZero(some) > CUT * some.size:  # a pan: no need to look closer
+            return np.full_like(some, 255)
         lone = LONE * scale * k
         hi = cv2.convertScaleAbs(level, alpha=lone * slope, beta=lone * s0)
-        some = cv2.compare(change, lo, cv2.CMP_GT)
         ones = cv2.threshold(some, 127, 1, cv2.THRESH_BINARY)[1]
         near = cv2.boxFilter(ones, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
         # with three of its neighbours (with two, noise alone did it every few frames)
