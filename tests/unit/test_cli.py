@@ -66,7 +66,8 @@ def test_presets_lists_each_with_its_description(cli):
     lines = done.stdout.splitlines()
     assert [line[2:].split()[0] for line in lines] == [
         "pencil", "colour_pencil", "cartoon", "ink", "charcoal", "pencil_autoframe",
-        "face_colour", "portrait", "portrait_colour", "original",
+        "face_colour", "portrait", "portrait_colour", "drawing", "drawing_colour",
+        "portrait_drawing", "original",
     ]  # fmt: skip
     assert lines[0].startswith("* pencil") and "classic dodge-blend" in lines[0]
     assert all(len(line.split(maxsplit=2)) >= 2 for line in lines)
