@@ -183,12 +183,13 @@ def why_not_loaded(
                 f"v4l2loopback-dkms is installed but was never built for the running kernel "
                 f"{kernel}: its headers are missing",
                 f"sudo apt install {headers} && sudo dpkg-reconfigure v4l2loopback-dkms && "
-                f"{MODPROBE}",
+                f"{modprobe_command(root)}",
             )
         if dkms_source(root):
             return Cause(
                 f"v4l2loopback-dkms is installed but its build for kernel {kernel} failed",
-                "sudo dpkg-reconfigure v4l2loopback-dkms (it prints why), then " + MODPROBE,
+                "sudo dpkg-reconfigure v4l2loopback-dkms (it prints why), then "
+                + modprobe_command(root),
             )
         if (root / MODPROBE_CONF).is_file():  # sketchd's files are there: only the module lacks
             return Cause(
