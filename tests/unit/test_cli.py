@@ -16,6 +16,7 @@ import pytest
 import sketchd
 from sketchd import paths
 from sketchd.filters import FILTERS, build
+from tests.helpers.pipeline import CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,15 +124,19 @@ def test_config_init_writes_the_default_and_never_overwrites_without_force(cli, 
 
 
 def test_config_check(cli, user_file, tmp_path):
+    shipped = len(CONFIG.presets)  # the shipped file's own presets (13 with the drawings)
     done = cli("config", "check")
     assert (done.returncode, done.stdout.strip()) == (
         0,
-        "built-in defaults: valid (10 presets, active: pencil)",
+        f"built-in defaults: valid ({shipped} presets, active: pencil)",
     )
     good = tmp_path / "good.yaml"
     good.write_text("preset: ink\n")
     done = cli("config", "check", good)
-    assert (done.returncode, done.stdout.strip()) == (0, f"{good}: valid (10 presets, active: ink)")
+    assert (done.returncode, done.stdout.strip()) == (
+        0,
+        f"{good}: valid ({shipped} presets, active: ink)",
+    )
     assert cli("config", "check", paths.default_config_file()).returncode == 0
 
 
