@@ -19,14 +19,17 @@ from tests.helpers.wait import poll
 from .conftest import CAM_DEV, ROOT, Reader, read_camera_y, wait_for_output
 from .pictures import H, W, config_file, expected, is_placeholder, live_diff
 
-# what the call app must receive, in order: the preset given on the command line, then each
-# preset `sketchd preset NAME` switches the running daemon to
-SWITCHES = ["pencil"]
 
-
+# what the call app must receive after the preset given on the command line (ink): each
+# preset `sketchd preset NAME` switches the running daemon to. The seed's pencil; and the
+# graphite drawing (hatched tone and lines on tinted paper: a colour frame out of a gray one),
+# whose path through the device is the colour presets' (CI runs it on one release).
+@pytest.mark.parametrize(
+    "switches", [["pencil"], ["pencil", "drawing"]], ids=["pencil_only", "with_drawing"]
+)
 @pytest.mark.usefixtures("fresh_loopback")
 def test_call_app_receives_each_preset_switched_from_the_command_line(
-    photo, feeder, sketchd, vm_env, tmp_path
+    switches, photo, feeder, sketchd, vm_env, tmp_path
 ):
     """One daemon, one call app reading all along: the sketch of the webcam as `--preset ink`
     starts it, then as `sketchd preset NAME` switches it over the control channel. Each
@@ -44,7 +47,7 @@ def test_call_app_receives_each_preset_switched_from_the_command_line(
         lines.append(_received(reader, camera_y, "ink", tmp_path))
         assert "preset 'ink' from the command line" in sk.text()
         before = "ink"
-        for preset in SWITCHES:
+        for preset in switches:
             switched = subprocess.run(
                 [sys.executable, "-m", "sketchd", "preset", preset],
                 env=vm_env, capture_output=True, text=True, timeout=120, cwd=ROOT,

@@ -21,7 +21,8 @@
 #
 # Nothing is cached from one run to the next: the roots are made from the mirror each time
 # (mmdebstrap: apt's parallel downloads, about twice as fast as debootstrap's one at a time).
-# DEB_MIRROR overrides the mirror. Prints how long each step took. Exit 0 pass, 1 fail.
+# DEB_MIRROR overrides the mirror; DEB_CI_KEEP=DIR leaves the package's files unpacked in
+# DIR/tree (the device suite's tests/device/test_package.py mounts them in the guest). Prints how long each step took. Exit 0 pass, 1 fail.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -90,6 +91,11 @@ s=$SECONDS
 deb=$(tail -n 1 "$work/build.log")
 log "built $(basename "$deb") in $((SECONDS - s)) s: $(du -h "$deb" | cut -f1)," \
     "installs $(dpkg-deb -f "$deb" Installed-Size | awk '{printf "%d MiB", $1 / 1024}')"
+if [ -n "${DEB_CI_KEEP:-}" ]; then  # the package's files for the device suite's test_package.py
+    mkdir -p "$DEB_CI_KEEP"
+    dpkg-deb -x "$deb" "$DEB_CI_KEEP/tree"
+    log "unpacked into $DEB_CI_KEEP/tree for tests/device/test_package.py"
+fi
 (
     s=$SECONDS
     lintian --info "$deb" >"$work/lintian.txt" 2>&1 || true
