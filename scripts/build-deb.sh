@@ -15,7 +15,7 @@
 # older than sketchd needs), so dh_python3/pybuild would have nothing to build, and
 # dh-virtualenv's venv is tied to one Python (Debian 12's 3.11 venv breaks on 13's 3.13). Here
 # pip installs the wheels into private folders under /usr/lib/sketchd, once per Python ABI
-# (cp311, cp313; what is the same in both moves to common/), and /usr/bin/sketchd picks the
+# (cp311, cp312, cp313; what is the same in all moves to common/), and /usr/bin/sketchd picks the
 # one for the python3 it runs on. The build needs no build-dependencies from Debian beyond
 # dpkg, python3-venv and help2man, takes about a minute, and lintian checks the result
 # (packaging/linux/deb/ci-test.sh).
@@ -49,8 +49,9 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# the Python ABIs the package carries compiled modules for: Debian 12's and Debian 13's
-ABIS=(3.11 3.13)
+# the Python ABIs the package carries compiled modules for: Debian 12's (3.11), Ubuntu
+# 24.04's (3.12) and Debian 13's (3.13)
+ABIS=(3.11 3.12 3.13)
 # manylinux tags a Debian 12 system (glibc 2.36) runs; pip needs each one named
 PLATFORMS=(--platform manylinux2014_x86_64)
 for minor in $(seq 17 36); do
@@ -98,7 +99,7 @@ for abi in "${ABIS[@]}"; do
     rm -rf "${lib:?}/$tag/bin"  # console scripts with the build's python in their #! line
 done
 
-step "moving what both Pythons share to /usr/lib/sketchd/common"
+step "moving what every Python shares to /usr/lib/sketchd/common"
 # by distribution, never file by file: a wheel's compiled modules find its bundled libraries
 # (numpy.libs, pillow.libs) next to them through their RPATH, so a distribution moves whole
 # (what its RECORD lists) and only when every one of its files is the same for each Python

@@ -18,7 +18,7 @@ Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: sketchd
 Source: https://github.com/sketchd/sketchd
 Comment: /usr/lib/sketchd holds PyPI's wheels of the Python packages sketchd needs, for
- each Python release the package supports (cp311, cp313; common/ what both share). Each
+ each Python release the package supports (cp311, cp312, cp313; common/ what they all share). Each
  one's licence text is in its *.dist-info folder there; the paragraphs below name each one
  with the licence its metadata declares.
 

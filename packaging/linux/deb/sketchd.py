@@ -3,9 +3,9 @@
 
 The Python packages sketchd needs that Debian lacks (or has too old) live in /usr/lib/sketchd,
 built from PyPI's wheels when the package was built: compiled ones once per Python release
-the package supports (cp311 for Debian 12, cp313 for Debian 13), pure ones and sketchd itself
-once in common/. They come first on the path, so Debian's own copies never mix in; what
-Debian provides (python3-gi for the tray and GStreamer, python3-tk) is found as usual.
+the package supports (cp311 Debian 12, cp312 Ubuntu 24.04, cp313 Debian 13), pure ones and
+sketchd itself once in common/. They come first on the path, so Debian's own copies never mix
+in; what Debian provides (python3-gi for the tray and GStreamer, python3-tk) is found as usual.
 PYTHONPATH is set too, for the processes sketchd starts as ``python3 -m sketchd``.
 """
 
