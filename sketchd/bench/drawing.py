@@ -19,6 +19,7 @@ pixels changing by more than 24 levels between settled frames (limits 1 % and 3 
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Sequence
@@ -148,13 +149,8 @@ def run(
     keys = [f"{n}/{s}" for n in names for s in SCENES]
     report = Report(rounds=rounds)
     for w, h in sizes:
-        times: dict[str, list[float]] = {k: [] for k in keys}
-        for turn in range(rounds):
-            order = keys[turn % len(keys) :] + keys[: turn % len(keys)]
-            if turn % 2:
-                order.reverse()
-            for key in order:
-                times[key] += worker.spawn(__name__, key, w, h, per_turn)
+        run = functools.partial(worker.spawn, __name__, w=w, h=h, frames=per_turn)
+        times = worker.interleaved(keys, rounds, run)
         for n in names:
             ms = {s: statistics.median(times[f"{n}/{s}"]) for s in SCENES}
             kind = "bgr" if _reads_colour(n) else "gray"

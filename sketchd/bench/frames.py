@@ -262,13 +262,8 @@ def run(
     report = Report(frames=per_turn * rounds, rounds=rounds)
     for w, h in sizes:
         size = f"{w}x{h}"
-        times: dict[str, list[float]] = {k: [] for k in keys}
-        for turn in range(rounds):
-            order = keys[turn % len(keys) :] + keys[: turn % len(keys)]
-            if turn % 2:
-                order.reverse()
-            for key in order:
-                times[key] += _spawn(key, w, h, per_turn)
+        run = functools.partial(_spawn, w=w, h=h, frames=per_turn)
+        times = worker.interleaved(keys, rounds, run)
         med = {k: statistics.median(v) for k, v in times.items()}
         for kind in ("bgr", "gray"):
             report.rows.append(

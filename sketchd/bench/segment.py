@@ -19,6 +19,7 @@ milliseconds.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,13 +133,8 @@ def run(
     keys = [c[0] for c in CANDIDATES]
     report = Report(rounds=rounds)
     for w, h in sizes:
-        times: dict[str, list[float]] = {k: [] for k in keys}
-        for turn in range(rounds):
-            order = keys[turn % len(keys) :] + keys[: turn % len(keys)]
-            if turn % 2:
-                order.reverse()
-            for key in order:
-                times[key] += _spawn(key, w, h, per_turn)
+        run = functools.partial(_spawn, w=w, h=h, frames=per_turn)
+        times = worker.interleaved(keys, rounds, run)
         for key, preset, kind in CANDIDATES:
             t = times[key]
             report.rows.append(

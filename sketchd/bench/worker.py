@@ -25,6 +25,22 @@ def spawn(module: str, key: str, w: int, h: int, frames: int) -> list[float]:
     return json.loads(done.stdout)
 
 
+def interleaved(
+    keys: Sequence[str], rounds: int, run: Callable[[str], list[float]]
+) -> dict[str, list[float]]:
+    """Every key's times over ``rounds`` turns, the order rotated each turn and reversed every
+    other one, so no candidate always runs first or after the same neighbour (a noisy
+    machine's drift is shared out): ``run(key)`` times one candidate once."""
+    times: dict[str, list[float]] = {k: [] for k in keys}
+    for turn in range(rounds):
+        order = list(keys[turn % len(keys) :]) + list(keys[: turn % len(keys)])
+        if turn % 2:
+            order.reverse()
+        for key in order:
+            times[key] += run(key)
+    return times
+
+
 def timed(
     fn: Callable,
     inputs: Sequence,
