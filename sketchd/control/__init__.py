@@ -6,7 +6,7 @@ or a desktop shortcut.
   (0700); windows.py: a named pipe guarded by a per-user key. Never a network port;
 - lock.py: the single-instance lock (``sketchd.pid`` in the same folder).
 
-The transport is chosen once, at import, by ``_choose_impl``. Callers use only what is here::
+The transport is chosen once, at import, by ``choose_transport``. Callers use only what is here::
 
     lock = control.InstanceLock().acquire()   # AlreadyRunning when another daemon has it
     channel = control.serve(controller)       # … channel.close() at the end
@@ -77,7 +77,7 @@ class Transport(Protocol):
         no daemon answers, SketchdError when the exchange fails."""
 
 
-def _choose_impl() -> Transport:
+def choose_transport() -> Transport:
     """The transport for this OS: the one place that looks at the platform."""
     if is_windows():
         from sketchd.control import windows
@@ -88,7 +88,7 @@ def _choose_impl() -> Transport:
     return unix
 
 
-_transport = _choose_impl()
+_transport = choose_transport()
 
 
 def serve(controller: Controllable) -> Channel:

@@ -235,9 +235,9 @@ def test_the_transport_is_chosen_by_the_platform(monkeypatch):
     from sketchd.control import unix, windows
 
     monkeypatch.setattr(control, "is_windows", lambda: True)
-    assert control._choose_impl() is windows
+    assert control.choose_transport() is windows
     monkeypatch.setattr(control, "is_windows", lambda: False)
-    assert control._choose_impl() is unix
+    assert control.choose_transport() is unix
 
 
 def _imports(module: str) -> set[str]:
