@@ -16,9 +16,12 @@ averages each pixel over the frames in which its neighbourhood did not change:
 - σ, the noise of a block mean, is measured from the frames themselves: the median temporal
   difference of the blocks that stayed still, per brightness level (shot noise grows with the
   light), so the same settings work in a bright office and in a dark bedroom;
-- when a third of the picture or more moves at once (a pan, a cut, the camera turned) the whole
+- when half the picture or more moves at once (a pan, a cut, the camera turned) the whole
   frame is taken as it is and the stream starts again: in a pan, the blocks whose mean hardly
-  changes (smooth or finely textured ones) move too, and averaging them would smear them.
+  changes (smooth or finely textured ones) move too, and averaging them would smear them. A
+  person filling a third to a half of the frame and moving (a call's usual scene) is not a
+  pan: their blocks follow them and the room stays held (at a third, the room's noise
+  sparkled while they moved).
 
 Where the picture is still it is the same picture, not a blurred one: nothing is averaged across
 pixels. The decision is made on the blocks' brightness (colour changes that keep the brightness
@@ -38,7 +41,7 @@ from sketchd.filters.noise import SAMPLES, NoiseLevel, first_look
 
 BLOCK = 4  # block side in pixels (the block means are 2x area halvings)
 BIG = 1_500_000  # pixels above which blocks are 8x8 (1080p: 32k blocks instead of 130k)
-CUT = 0.3  # share of moving blocks that counts as a pan or a new scene: the stream starts again
+CUT = 0.5  # share of moving blocks that counts as a pan or a new scene: the stream starts again
 LONE = 3.0  # a block moved alone when it changed by LONE times as much as with its neighbours
 PROBE = 30  # frames of "new scene" in a row after which σ is measured again from scratch
 _NEAR = np.ones((3, 3), np.uint8)

@@ -369,6 +369,30 @@ def test_a_noisy_pan_is_as_sharp_as_each_frame_drawn_alone(name, step):
                 assert sb.ssim(got, plain(frame)) >= 0.9, (name, photo_name, step, t)
 
 
+@pytest.mark.parametrize("width", [0.35, 0.5])
+def test_a_person_half_the_frame_wide_moving_leaves_the_room_held(width):
+    """A call's usual scene: a fixed webcam, a person filling a third to a half of the frame,
+    moving. That is not a pan: the room stays held and its sensor noise must not sparkle
+    (with a third of the blocks counted as a pan, 1.7-2.7 % of the room did, 0.06 % before)."""
+    w, h = 640, 360
+    room = cv2.resize(sb.photo("coffee.png"), (w, h), interpolation=cv2.INTER_AREA)
+    pw = int(w * width)
+    person = cv2.resize(sb.photo()[:, 96:416], (pw, h), interpolation=cv2.INTER_AREA)
+    rng, chain = np.random.default_rng(3), build("pencil")
+    prev, sparkle = None, []
+    for t in range(36):
+        x = 40 + max(0, t - 25) * 4  # still for 25 frames, then 4 px a frame
+        img = room.copy()
+        img[:, x : x + pw] = person
+        out = chain(sb.noisy(sb.scene(img), rng)).astype(np.int16)
+        if prev is not None and t > 26:
+            room_px = np.ones((h, w), bool)
+            room_px[:, max(0, x - 8) : x + pw + 8] = False  # the person and their edges
+            sparkle.append(float(np.mean(np.abs(out - prev)[room_px] > 24)))
+        prev = out
+    assert max(sparkle) < 0.005, f"room sparkle while the person moves: {max(sparkle):.2%}"
+
+
 def test_a_still_noisy_stream_is_held_whole_and_the_chain_does_no_work(photo):
     """Once settled, noise alone moves no block (a lone block must change by 3·motion·σ, a
     block with its neighbours by motion·σ with three of them): the whole picture is held, and
