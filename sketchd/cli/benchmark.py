@@ -7,7 +7,9 @@ from sketchd.cli.registry import command
 
 @command("bench", "time every preset against the classic sketch, and the daemon's start-up")
 def _bench_args(p):
-    p.add_argument("--quick", action="store_true", help="a few frames: proves it runs (CI)")
+    p.add_argument(
+        "--quick", action="store_true", help="a few frames at 1280x720: proves it runs (CI)"
+    )
     p.add_argument("--sizes", help="frame sizes, e.g. 640x480,1920x1080 (default: 480p-1080p)")
     p.add_argument("--frames", type=int, help="frames per size (default 200, quick 6)")
     p.add_argument(
@@ -36,6 +38,8 @@ def _bench(args) -> int:
         sizes = inputs.parse_sizes(args.sizes) if args.sizes else frames.SIZES
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if args.quick and not args.sizes:  # proves it runs: the default output's size only
+        sizes = [(1280, 720)]
     if args.part in ("all", "frames"):
         n = args.frames or (6 if args.quick else 200)
         rounds = 1 if args.quick else frames.ROUNDS
