@@ -77,7 +77,8 @@ mkdir -p "$stage/DEBIAN" "$work"
 # unpacks here, into --target, and changes nothing in it); else a venv of the build's own
 # (Debian's python3 has no pip without python3-pip)
 py=$root/.venv/bin/python
-if ! "$py" -m pip --version >/dev/null 2>&1; then
+# BUILD_DEB_OWN_VENV=1: never the checkout's .venv (CI builds while setup.sh is making it)
+if [ -n "${BUILD_DEB_OWN_VENV:-}" ] || ! "$py" -m pip --version >/dev/null 2>&1; then
     py=$out/venv/bin/python
     [ -x "$out/venv/bin/pip" ] || python3 -m venv "$out/venv"
 fi

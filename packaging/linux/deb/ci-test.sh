@@ -59,8 +59,11 @@ trap cleanup EXIT
 }
 
 log "installing mmdebstrap"
-apt-get update -qq
+# DEB_CI_HOST_TOOLS=1: the caller installed this script's host tools (mmdebstrap,
+# ca-certificates, lintian, help2man; python3 -m venv works) and may be using the host's apt meanwhile
+[ -n "${DEB_CI_HOST_TOOLS:-}" ] || apt-get update -qq
 apt_install() {
+    [ -n "${DEB_CI_HOST_TOOLS:-}" ] && return 0
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 apt_install mmdebstrap ca-certificates
