@@ -110,13 +110,6 @@ class Drawing:
     def __init__(self, *, colour: bool = False, steady: float = 0.6, **params):
         self.colour, self.steady, self.params = colour, steady, params
         self._tone: np.ndarray | None = None
-        # the textures and the tone table (~0.5 s once per process) are made now, where the
-        # chain is built (a preset switch's caller, a reload), not in the publish loop's
-        # first frame, which a call would see as a freeze
-        textures.stroke_map()
-        textures.paper_grain()
-        if "shading" in params and "white" in params:
-            tone_lut(round(params["shading"], 3), round(params["white"], 1))
 
     def reset(self) -> None:
         self._tone = None

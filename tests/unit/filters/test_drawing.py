@@ -19,8 +19,7 @@ import pytest
 
 from sketchd import cli
 from sketchd.bench import stillness as sb
-from sketchd.filters import FILTERS, build, textures
-from sketchd.filters import drawing as drawing_module
+from sketchd.filters import FILTERS, build
 from sketchd.filters.drawing import Drawing, drawing, drawing_colour, tone_lut
 from sketchd.filters.registry import Param
 from tests.helpers.photos import PHOTOS
@@ -205,17 +204,3 @@ def test_the_presets_render_from_the_command_line(photo, preset, tmp_path, capsy
     assert out.shape == (512, 512, 3)
     assert np.array_equal(out, build(preset)(photo("astronaut.png")))
     assert preset in capsys.readouterr().out
-
-
-def test_building_a_drawing_chain_makes_its_textures_so_the_first_frame_does_not():
-    """A preset switch builds the chain in the caller's thread; the publish loop then runs it.
-    The textures and the tone table (~0.5 s) must be made by the build, not by the loop's
-    first frame, which a call would see as a freeze."""
-    textures.stroke_map.cache_clear()
-    textures.paper_grain.cache_clear()
-    drawing_module.tone_lut.cache_clear()
-    for name in ("drawing", "drawing_colour"):
-        build(name)
-        assert textures.stroke_map.cache_info().currsize == 1, name
-        assert textures.paper_grain.cache_info().currsize == 1, name
-        assert drawing_module.tone_lut.cache_info().currsize >= 1, name
