@@ -16,12 +16,14 @@ averages each pixel over the frames in which its neighbourhood did not change:
 - σ, the noise of a block mean, is measured from the frames themselves: the median temporal
   difference of the blocks that stayed still, per brightness level (shot noise grows with the
   light), so the same settings work in a bright office and in a dark bedroom;
-- when half the picture or more moves at once (a pan, a cut, the camera turned) the whole
-  frame is taken as it is and the stream starts again: in a pan, the blocks whose mean hardly
-  changes (smooth or finely textured ones) move too, and averaging them would smear them. A
-  person filling a third to a half of the frame and moving (a call's usual scene) is not a
-  pan: their blocks follow them and the room stays held (at a third, the room's noise
-  sparkled while they moved).
+- when the picture moves as a whole (a pan, a cut, the camera turned) the whole frame is
+  taken as it is and the stream starts again: in a pan, the blocks whose mean hardly changes
+  (smooth or finely textured ones) move too, and averaging them would smear them. It is a pan
+  when half the blocks or more moved, or when nearly all the blocks with texture (those that
+  would show a move) did: a pan over a plain table or a wall moves under half of all blocks.
+  A person filling a third to a half of the frame and moving (a call's usual scene) is not a
+  pan: their blocks follow them and the room stays held (with a third of all blocks counted as
+  a pan, the room's noise sparkled while they moved).
 
 Where the picture is still it is the same picture, not a blurred one: nothing is averaged across
 pixels. The decision is made on the blocks' brightness (colour changes that keep the brightness
@@ -42,6 +44,9 @@ from sketchd.filters.noise import SAMPLES, NoiseLevel, first_look
 BLOCK = 4  # block side in pixels (the block means are 2x area halvings)
 BIG = 1_500_000  # pixels above which blocks are 8x8 (1080p: 32k blocks instead of 130k)
 CUT = 0.5  # share of moving blocks that counts as a pan or a new scene: the stream starts again
+PAN = 0.85  # share of the blocks with texture moving at once that counts as a pan
+TEXTURE = 3.0  # a block has texture when it differs from a neighbour by this times the threshold
+SOME = 0.1  # share of the blocks that must move (or have texture) before a pan is looked for
 LONE = 3.0  # a block moved alone when it changed by LONE times as much as with its neighbours
 PROBE = 30  # frames of "new scene" in a row after which σ is measured again from scratch
 _NEAR = np.ones((3, 3), np.uint8)
@@ -171,8 +176,9 @@ class Stabilizer:
         change = cv2.convertScaleAbs(cv2.absdiff(small, self._avg), alpha=scale)
         lo = cv2.convertScaleAbs(level, alpha=scale * k * slope, beta=scale * k * s0)
         some = cv2.compare(change, lo, cv2.CMP_GT)
-        if cv2.countNonZero(some) > CUT * some.size:  # a pan: no need to look closer
-            return np.full_like(some, 255)
+        count = cv2.countNonZero(some)
+        if count > CUT * some.size or (count > SOME * some.size and self._pan(some, lo, scale)):
+            return np.full_like(some, 255)  # a pan: no need to look closer
         lone = LONE * scale * k
         hi = cv2.convertScaleAbs(level, alpha=lone * slope, beta=lone * s0)
         ones = cv2.threshold(some, 127, 1, cv2.THRESH_BINARY)[1]
@@ -181,6 +187,27 @@ class Stabilizer:
         agreed = cv2.bitwise_and(some, cv2.threshold(near, 3.5, 255, cv2.THRESH_BINARY)[1])
         moved = cv2.bitwise_or(agreed, cv2.compare(change, hi, cv2.CMP_GT))
         return cv2.dilate(moved, _NEAR)
+
+    def _pan(self, some: np.ndarray, lo: np.ndarray, scale: float) -> bool:
+        """Whether nearly every block that could show a move did: the picture moved as a whole.
+
+        A block shows a move of a block's width when its brightness differs from a neighbour's
+        by TEXTURE times the motion threshold; smooth blocks (a wall, the sky) do not change when
+        the picture slides over them, so the share of all blocks that moved says little of a
+        pan (a pan of a photo with large smooth parts moved under half of them, a person half the
+        frame wide moving in front of a fixed webcam nearly as many)."""
+        avg = self._avg
+        across = cv2.absdiff(avg[:, 1:], avg[:, :-1])
+        down = cv2.absdiff(avg[1:, :], avg[:-1, :])
+        edge = cv2.max(across[:-1, :], down[:, :-1])
+        textured = cv2.compare(
+            cv2.convertScaleAbs(edge, alpha=scale / TEXTURE), lo[:-1, :-1], cv2.CMP_GT
+        )
+        shown = cv2.countNonZero(textured)
+        if shown < SOME * textured.size:
+            return False
+        moved = cv2.countNonZero(cv2.bitwise_and(textured, cv2.dilate(some, _NEAR)[:-1, :-1]))
+        return moved > PAN * shown
 
     def _measure(self, diff: np.ndarray, level: np.ndarray, moving: np.ndarray) -> None:
         """σ from the blocks still in this frame and the two before, on a grid of at most
