@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from sketchd.filters._frame import as_bgr, as_gray, check
+from sketchd.filters._scratch import filled, scratch
 
 
 def original(frame: np.ndarray) -> np.ndarray:
@@ -82,6 +83,11 @@ def paper_tint(frame: np.ndarray, *, colour="#f3ead8", strength: float = 1.0) ->
     White becomes the paper colour, black stays black; the result always has three channels.
     """
     b, g, r = parse_colour(colour)
-    tint = [255 + strength * (v - 255) for v in (b, g, r)]
-    bgr = as_bgr(frame)
-    return cv2.multiply(bgr, np.array([*tint, 0], dtype=np.float64), scale=1.0 / 255.0)
+    tint = tuple(round(255 + strength * (v - 255)) for v in (b, g, r))
+    frame = check(frame)
+    h, w = frame.shape[:2]
+    if frame.ndim == 2:  # a gray sketch (ink): as BGR into scratch, one cheap pass
+        bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR, dst=scratch("paper_tint.bgr", (h, w, 3)))
+    else:
+        bgr = as_bgr(frame)
+    return cv2.multiply(bgr, filled("paper_tint", (h, w, 3), tint), scale=1.0 / 255.0)

@@ -16,7 +16,7 @@ from sketchd.errors import ConfigError, UsageError
 from sketchd.filters import FILTERS, build
 from sketchd.filters.adjust import auto_contrast, mirror, original, paper_tint
 from sketchd.filters.registry import Param
-from sketchd.filters.sketch import colour_pencil, ink, pencil
+from sketchd.filters.sketch import adaptive_lines, colour_pencil, ink, pencil
 from sketchd.filters.toon import cartoon
 
 DEFAULTS, _ = schema.validate(loader.defaults_data())
@@ -371,6 +371,28 @@ def test_paper_tint(face):
     assert np.array_equal(paper_tint(face, strength=0.0), face)
     with pytest.raises(ValueError, match="colour"):
         paper_tint(white, colour="#12345")
+
+
+@pytest.mark.parametrize("c", [7, 4.5, 0, -2.5])
+@pytest.mark.parametrize("block", [3, 9, 15])
+def test_ink_lines_are_opencvs_adaptive_threshold_pixel_for_pixel(photo, block, c):
+    img = cv2.medianBlur(gray(photo("coffee.png")), 5)
+    want = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, c)
+    assert np.array_equal(adaptive_lines(img, block, c), want)
+
+
+@pytest.mark.parametrize("strength", [1.0, 0.6])
+def test_paper_tint_is_the_multiply_by_the_paper_colour_on_every_frame(face, strength):
+    """Gray and BGR, frames of two sizes one after the other (the tint image each thread keeps
+    is its size's): within one level of ``frame * tint / 255`` in floats."""
+    tint = np.array([0xD8, 0xEA, 0xF3], np.float64)
+    tint = 255 + strength * (tint - 255)
+    for frame in (face, gray(face), face[:50, :70], gray(face)[:50, :70], face):
+        got = paper_tint(frame, colour="#f3ead8", strength=strength)
+        bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        want = bgr.astype(np.float64) * tint / 255.0
+        assert got.shape == bgr.shape and got.flags.writeable
+        assert np.abs(got - want).max() <= 1.0
 
 
 # -- the library entry point ---------------------------------------------------------------
