@@ -40,6 +40,9 @@ def _run_args(p):
 
 @_run_args.handler
 def _run(args) -> int:
+    from sketchd.platform import quiet_thread_pool
+
+    quiet_thread_pool()  # before anything loads OpenCV
     from sketchd import app
     from sketchd.config.loader import resolve_path
 

@@ -188,8 +188,10 @@ def adaptive_lines(gray: np.ndarray, block: int, c: float) -> np.ndarray:
     ``mean <= gray + ceil(c) - 1``: a saturating add and one compare."""
     mean = cv2.blur(gray, (block, block), borderType=cv2.BORDER_REPLICATE)
     k = math.ceil(c) - 1
-    # dtype: with a one-column frame OpenCV takes the number for an array of another type
-    near = (cv2.add if k >= 0 else cv2.subtract)(gray, abs(k), dtype=cv2.CV_8U)
+    # a number is a Scalar to OpenCV (the stubs know arrays only); dtype: with a one-column
+    # frame OpenCV would take the number for an array of another type
+    arith = cv2.add if k >= 0 else cv2.subtract
+    near = arith(gray, abs(k), dtype=cv2.CV_8U)  # type: ignore[call-overload]
     return cv2.compare(mean, near, cv2.CMP_LE, dst=near)
 
 

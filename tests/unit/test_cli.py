@@ -320,3 +320,36 @@ def test_status_in_standby_says_why_the_camera_is_off_and_who_reads(monkeypatch,
 def test_status_without_on_demand_says_the_camera_stays_on(monkeypatch, capsys):
     out = status_text(monkeypatch, capsys, on_demand=False, readers=None)
     assert "  readers:   not watched: the camera stays on" in out
+
+
+RUN_WATCHED = """
+import importlib.abc, os, sys, types
+seen = []
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "cv2":
+            seen.append(os.environ.get("OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER"))
+sys.meta_path.insert(0, Watch())
+import sketchd
+app = types.ModuleType("sketchd.app")  # the daemon itself is not what is tested here
+app.run = lambda config, **kw: print("run", sorted(set(seen)), config.preset) or 0
+sys.modules["sketchd.app"] = sketchd.app = app
+from sketchd.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_run_quiets_opencvs_thread_pool_before_opencv_loads(sketchd_env):
+    """OpenCV reads its thread pool's settings once, when it loads: ``sketchd run`` sets them
+    (workers sleep between frames instead of spinning) before anything imports cv2, and a
+    user's own setting wins."""
+    env = {k: v for k, v in sketchd_env.items() if not k.startswith("OPENCV_THREAD_POOL")}
+    for given, want in ((None, "0"), ("100", "100")):
+        if given:
+            env["OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER"] = given
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_WATCHED, "run", "--no-tray", "--preset", "ink"],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == f"run [{want!r}] ink"
