@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
+from sketchd.filters._enlarge import enlarge_plane
 from sketchd.filters._frame import as_bgr, as_gray, odd
+from sketchd.filters._scratch import scratch
+from sketchd.filters.sketch import adaptive_lines
 
 
+@functools.lru_cache(maxsize=8)
 def _posterize_lut(levels: int) -> np.ndarray:
     step = 256.0 / levels
     x = np.arange(256)
@@ -21,7 +27,20 @@ _WORK_PIXELS = 140_000
 
 def _halve(img: np.ndarray) -> np.ndarray:
     h, w = img.shape[:2]
-    return cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    dst = scratch("cartoon.halve", (h // 2, w // 2, *img.shape[2:]))
+    return cv2.resize(img, (w // 2, h // 2), dst=dst, interpolation=cv2.INTER_AREA)
+
+
+def _nearest(plane: np.ndarray, w: int, h: int, tag: str) -> np.ndarray:
+    """``cv2.resize(plane, (w, h), interpolation=INTER_NEAREST)`` into this thread's scratch,
+    by ``enlarge_plane`` when that is an exact 2x or 4x (the same pixels in a quarter of the
+    time)."""
+    ih, iw = plane.shape
+    out = scratch(tag, (h, w))
+    for f in (2, 4):
+        if (w, h) == (f * iw, f * ih):
+            return enlarge_plane(plane, f, out)
+    return cv2.resize(plane, (w, h), dst=out, interpolation=cv2.INTER_NEAREST)
 
 
 def cartoon(
@@ -70,16 +89,17 @@ def cartoon(
     for _ in range(smoothing):
         small = cv2.bilateralFilter(small, d, 40, 7 * reach)
     small = cv2.LUT(small, _posterize_lut(levels))
-    flat = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST)
     gray = as_gray(base)
     smooth = odd(round(edge_smooth * k)) if edge_smooth > 1 else 1
     if smooth > 1:
         gray = cv2.medianBlur(gray, smooth)
     block = max(3, odd(round(edge_block_size * k)))
-    edges = cv2.adaptiveThreshold(
-        gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, edge_c
-    )
-    out = cv2.bitwise_and(flat, flat, mask=edges)
-    if half:
-        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_NEAREST)
-    return out
+    edges = adaptive_lines(gray, block, edge_c)  # = cv2.adaptiveThreshold, in 60 % the time
+    # plane by plane: the flat colours enlarged to the edges' size, outlined, enlarged to the
+    # frame's (OpenCV's nearest resize of a 3-channel image and its masked AND are slow)
+    planes = []
+    for i, plane in enumerate(cv2.split(small)):
+        flat = _nearest(plane, bw, bh, f"cartoon.flat{i}")
+        cv2.bitwise_and(flat, edges, dst=flat)
+        planes.append(_nearest(flat, w, h, f"cartoon.out{i}") if half else flat)
+    return cv2.merge(planes)
