@@ -1,7 +1,11 @@
 """``sketchd bench --part daemon``: the daemon as a whole. ``sketchd run`` started in a private
 home with the demo camera and no output, timed from the moment its process is spawned to its
 first frame and its first live frame (from its log), then measured once settled: CPU and
-resident memory (Linux /proc) and its own capture → send latency (``sketchd status``)."""
+resident memory (Linux /proc) and its own capture → send latency (``sketchd status``).
+
+Each size runs the pencil preset as ``sketchd run`` does (OpenCV's own thread count: every core)
+and, in full runs, with one OpenCV thread, and colour_pencil both ways: what the second core
+buys in latency and what it costs in CPU."""
 
 from __future__ import annotations
 
@@ -18,6 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# (preset, OpenCV threads: None = OpenCV's default, every core) of a full run; quick: the first
+CONFIGS: tuple[tuple[str, int | None], ...] = (
+    ("pencil", None),
+    ("pencil", 1),
+    ("colour_pencil", None),
+    ("colour_pencil", 1),
+)
+
 
 @dataclass
 class DaemonRow:
@@ -29,6 +41,8 @@ class DaemonRow:
     latency_ms: float  # the daemon's own capture → send median (`sketchd status`)
     behind_max: int  # newer camera frames that had come in when a frame went out, worst case
     runs: int
+    preset: str = "pencil"
+    threads: int | None = None  # OpenCV threads; None: its default (every core)
 
 
 @dataclass
@@ -38,19 +52,20 @@ class DaemonReport:
 
     def markdown(self) -> str:
         out = [
-            f"`sketchd run --camera demo --output null`, preset pencil at 30 fps, medians of "
+            f"`sketchd run --camera demo --output null` at 30 fps, medians of "
             f"{self.rows[0].runs if self.rows else 0} starts; a bare `import numpy, cv2` takes "
-            f"{self.import_floor_s:.2f} s",
+            f"{self.import_floor_s:.2f} s; OpenCV threads: as `sketchd run` has them (every "
+            f"core: {os.cpu_count()} here) or one",
             "",
-            "| size | first frame out | first live frame out | CPU (one core) | RSS "
-            "| capture → send | frames behind (worst) |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| size | preset | OpenCV threads | first frame out | first live frame out "
+            "| CPU (one core) | RSS | capture → send | frames behind (worst) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in self.rows:
             out.append(
-                f"| {r.size} | {r.first_frame_s:.2f} s | {r.first_live_s:.2f} s | "
-                f"{r.cpu_percent:.0f}% | {r.rss_mb:.0f} MB | {r.latency_ms:.1f} ms | "
-                f"{r.behind_max} |"
+                f"| {r.size} | {r.preset} | {r.threads or 'all'} | {r.first_frame_s:.2f} s | "
+                f"{r.first_live_s:.2f} s | {r.cpu_percent:.1f}% | {r.rss_mb:.0f} MB | "
+                f"{r.latency_ms:.1f} ms | {r.behind_max} |"
             )
         return "\n".join(out)
 
@@ -133,9 +148,11 @@ def run(
     sizes: Sequence[tuple[int, int]] = ((1280, 720), (1920, 1080)),
     runs: int = 5,
     settle: float = 5.0,
+    configs: Sequence[tuple[str, int | None]] = CONFIGS,
 ) -> DaemonReport:
-    """Start ``sketchd run`` ``runs`` times per size in a private home and measure start-up
-    (from the moment the process is spawned), steady CPU and memory. Linux only (/proc)."""
+    """Start ``sketchd run`` ``runs`` times per size and (preset, OpenCV threads) in a private
+    home and measure start-up (from the moment the process is spawned), steady CPU and memory.
+    The configurations take turns, so a busy machine slows them alike. Linux only (/proc)."""
     if not Path("/proc/self/stat").exists():
         raise RuntimeError("the daemon benchmark reads /proc: Linux only")
     report = DaemonReport()
@@ -161,14 +178,22 @@ def run(
             cfg.write_text(
                 f"camera: {{device: demo, width: {w}, height: {h}, fps: 30}}\n"
                 f"output: {{width: {w}, height: {h}, fps: 30}}\n"
-                "preset: pencil\n"
             )
-            cmd = [sys.executable, "-m", "sketchd", "run", "--no-tray", "--config", str(cfg)]
-            cmd += ["--output", "null"]
-            results = [start_once(cmd, env, settle) for _ in range(runs)]
-            first, live, cpu, rss, ms, _ = (
-                statistics.median(col) for col in zip(*results, strict=True)
-            )
-            worst = max(r[5] for r in results)
-            report.rows.append(DaemonRow(f"{w}x{h}", first, live, cpu, rss, ms, worst, runs))
+            results: dict[tuple[str, int | None], list[tuple]] = {c: [] for c in configs}
+            for _ in range(runs):
+                for preset, threads in configs:
+                    cmd = [sys.executable, "-m", "sketchd", "run", "--no-tray"]
+                    cmd += ["--config", str(cfg), "--output", "null", "--preset", preset]
+                    run_env = dict(env)
+                    if threads:
+                        run_env["OPENCV_FOR_THREADS_NUM"] = str(threads)
+                    results[preset, threads].append(start_once(cmd, run_env, settle))
+            for (preset, threads), got in results.items():
+                first, live, cpu, rss, ms, _ = (
+                    statistics.median(col) for col in zip(*got, strict=True)
+                )
+                worst = max(r[5] for r in got)
+                report.rows.append(
+                    DaemonRow(f"{w}x{h}", first, live, cpu, rss, ms, worst, runs, preset, threads)
+                )
     return report

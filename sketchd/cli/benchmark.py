@@ -81,7 +81,9 @@ def _bench(args) -> int:
     if args.part in ("all", "daemon"):
         daemon_sizes = [s for s in sizes if s[1] >= 720] or sizes[-1:]
         if args.quick:
-            report = daemon.run(sizes=daemon_sizes[:1], runs=1, settle=1.0)
+            report = daemon.run(
+                sizes=daemon_sizes[:1], runs=1, settle=1.0, configs=daemon.CONFIGS[:1]
+            )
         else:
             report = daemon.run(sizes=daemon_sizes)
         print()

@@ -67,14 +67,16 @@ def test_cli_quick(capsys):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_the_daemon_part_times_a_real_start_and_measures_it():
-    report = bench_daemon.run(sizes=[(320, 240)], runs=2, settle=0.5)
-    (row,) = report.rows
-    assert 0 < row.first_frame_s <= row.first_live_s < 30, row
-    assert row.runs == 2 and row.cpu_percent >= 0
-    assert row.latency_ms > 0 and row.behind_max >= 0
-    assert row.rss_mb > 30, row  # numpy and OpenCV alone are more than that
-    assert 0 < report.import_floor_s < row.first_live_s
-    assert "| 320x240 |" in report.markdown()
+    configs = [("pencil", None), ("ink", 1)]
+    report = bench_daemon.run(sizes=[(320, 240)], runs=1, settle=0.5, configs=configs)
+    assert [(r.preset, r.threads) for r in report.rows] == configs
+    for row in report.rows:
+        assert 0 < row.first_frame_s <= row.first_live_s < 30, row
+        assert row.runs == 1 and row.cpu_percent >= 0
+        assert row.latency_ms > 0 and row.behind_max >= 0
+        assert row.rss_mb > 30, row  # numpy and OpenCV alone are more than that
+        assert 0 < report.import_floor_s < row.first_live_s
+    assert "| 320x240 | ink | 1 |" in report.markdown()
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
