@@ -70,6 +70,14 @@ def loaded_here() -> cv2.dnn.Net | None:
     return getattr(_local, "net", None)
 
 
+def unload() -> None:
+    """Forget the model in every thread, and its checked bytes: the next use reads the file,
+    checks it and loads it again, as at a daemon's start."""
+    global _local
+    _local = threading.local()
+    model_bytes.cache_clear()
+
+
 def _net() -> cv2.dnn.Net:
     """This thread's copy of the model, made at its first use."""
     net = loaded_here()

@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sketchd.errors import ConfigError, SketchdError
 from sketchd.platform.desktop import tray_loop_on_main_thread
@@ -24,7 +25,7 @@ from sketchd.tray import icon as icons
 from sketchd.tray import model
 from sketchd.tray.actions import Actions
 
-if TYPE_CHECKING:  # at run time pystray is imported by _run only (see above)
+if TYPE_CHECKING:  # at run time pystray is imported by pystray_icon only (see above)
     import pystray
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,31 @@ REFRESH = 1.0  # seconds between looks at fps and camera state
 FPS_STEP = 3  # redraw the menu for an fps change of at least this much (no flicker at 29↔30)
 
 
+def pystray_icon(image, title: str, items) -> pystray.Icon:
+    """The tray icon: pystray's, for the backend named in PYSTRAY_BACKEND (set by the caller)."""
+    import pystray
+
+    return pystray.Icon("sketchd", image, title, pystray.Menu(items))
+
+
 class Tray:
-    def __init__(self, controller, backend: str, actions: Actions | None = None):
+    """The tray icon and its menu over a controller: a thin view of the controller's status.
+
+    ``make_icon(image, title, items)`` makes the icon (``items``: a callable giving the menu's
+    items, asked again at every ``update_menu``); it must offer pystray's ``run(setup)``,
+    ``stop()``, ``update_menu()``, ``notify()`` and its ``icon`` and ``title`` attributes."""
+
+    def __init__(
+        self,
+        controller,
+        backend: str,
+        actions: Actions | None = None,
+        make_icon: Callable[..., Any] = pystray_icon,
+    ):
         self.controller = controller
         self.backend = backend
         self.actions = actions or Actions(controller)
+        self._make_icon = make_icon
         self._icon: pystray.Icon | None = None
         self._view: model.View | None = None
         self._autostart: bool | None = None  # asked on start and after each change only
@@ -88,15 +109,10 @@ class Tray:
     def _run(self) -> None:
         os.environ["PYSTRAY_BACKEND"] = self.backend
         try:
-            import pystray
-
             self._autostart = self.actions.autostart_enabled()
             self._view = self._current_view()
-            self._icon = pystray.Icon(
-                "sketchd",
-                self._image(self._view),
-                model.tooltip(self._view),
-                pystray.Menu(self._menu_items),
+            self._icon = self._make_icon(
+                self._image(self._view), model.tooltip(self._view), self._menu_items
             )
             log.info("tray: %s backend", self.backend)
             self._icon.run(setup=self._setup)

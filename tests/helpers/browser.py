@@ -119,11 +119,11 @@ class PageServer:
         self.log: list[tuple[float, str]] = []
         self.result: dict | None = None
         self._got = threading.Event()
-        server = self
+        server = self  # the handler's threads tell it through record() and deliver()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
-                server.log.append((time.monotonic(), f"GET {self.path}"))
+                server.record(f"GET {self.path}")
                 body = page.encode() if self.path in ("/", "/index.html") else b""
                 self.send_response(200 if body else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -136,10 +136,9 @@ class PageServer:
                 self.send_response(204)
                 self.end_headers()
                 if self.path == "/log":
-                    server.log.append((time.monotonic(), data.decode(errors="replace")))
+                    server.record(data.decode(errors="replace"))
                 elif self.path == "/result":
-                    server.result = json.loads(data or b"{}")
-                    server._got.set()
+                    server.deliver(json.loads(data or b"{}"))
 
             def log_message(self, *args):  # keep pytest's output for the test's report
                 pass
@@ -148,6 +147,15 @@ class PageServer:
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
+
+    def record(self, line: str) -> None:
+        """A line of the page's log (a request, or what the page posted to /log)."""
+        self.log.append((time.monotonic(), line))
+
+    def deliver(self, result: dict) -> None:
+        """The page's result, once: ``wait`` returns it."""
+        self.result = result
+        self._got.set()
 
     def wait(self, timeout: float, alive=lambda: True) -> dict | None:
         """The page's result, or None at the deadline or once the browser died (alive())."""

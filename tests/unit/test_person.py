@@ -58,12 +58,11 @@ def test_the_model_and_its_papers_are_package_data():
 
 
 @pytest.fixture
-def fresh_model(monkeypatch):
+def fresh_model():
     """No model read and no Net made yet in this process, as at a daemon's start."""
-    model.model_bytes.cache_clear()
-    monkeypatch.setattr(model, "_local", threading.local())
+    model.unload()
     yield
-    model.model_bytes.cache_clear()
+    model.unload()
 
 
 def test_the_model_is_loaded_lazily_and_once(fresh_model, photo, monkeypatch):

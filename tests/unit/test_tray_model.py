@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -110,14 +111,40 @@ def test_the_status_carries_the_output_error_into_the_view():
     assert model.view_from_status({**status, "output_error": ""}).output_error == ""
 
 
+class FakeIcon:
+    """What the tray touches of a pystray icon; ``run`` calls ``setup`` and blocks until
+    ``stop``, as pystray's loops do."""
+
+    def __init__(self, image, title, items):
+        self.icon, self.title, self.items = image, title, items
+        self.stopped = threading.Event()
+        self.ran_on: threading.Thread | None = None
+
+    def run(self, setup):
+        self.ran_on = threading.current_thread()
+        setup(self)
+        self.stopped.wait(10)
+
+    def stop(self):
+        self.stopped.set()
+
+    def update_menu(self):
+        pass
+
+
+def fake_icons() -> tuple[list[FakeIcon], object]:
+    """The icons a Tray made, and the ``make_icon`` that makes them."""
+    made: list[FakeIcon] = []
+
+    def make(image, title, items):
+        made.append(FakeIcon(image, title, items))
+        return made[-1]
+
+    return made, make
+
+
 def test_the_tray_tells_when_the_virtual_camera_breaks_and_comes_back():
     from sketchd.tray.backend import Tray
-
-    class Icon:  # what the tray touches of a pystray icon
-        icon = title = None
-
-        def update_menu(self):
-            pass
 
     class Controller:
         def __init__(self):
@@ -128,23 +155,29 @@ def test_the_tray_tells_when_the_virtual_camera_breaks_and_comes_back():
             return dict(self.state)
 
     c = Controller()
-    tray = Tray(c, "gtk", actions=FakeActions())
+    made, make = fake_icons()
+    tray = Tray(c, "gtk", actions=FakeActions(), make_icon=make)
     told: list[tuple[str, str]] = []
     tray.notify = lambda title, message: told.append((title, message))
-    tray._icon = Icon()
-    tray.refresh()
-    assert told == [] and "Pencil" in tray._icon.title
-    c.state["output_error"] = BROKEN
-    tray.refresh(periodic=True)
-    c.state["output_error"] = "cannot open /dev/video10\nsketchd keeps reopening it"
-    tray.refresh(periodic=True)  # still broken, for another reason: no second notification
-    assert told == [("Virtual camera unavailable", BROKEN)]
-    assert tray._icon.title.startswith("sketchd: Virtual camera unavailable")
-    assert tray._icon.icon.tobytes() == icon.draw("output").tobytes()
-    c.state["output_error"] = ""
-    tray.refresh(periodic=True)
-    assert told[1:] == [("Virtual camera back", "sketchd is publishing again")]
-    assert tray._icon.icon.tobytes() == icon.draw("preset").tobytes()
+    assert tray.start(timeout=10)
+    try:
+        (shown,) = made
+        tray.refresh()
+        assert told == [] and "Pencil" in shown.title
+        c.state["output_error"] = BROKEN
+        tray.refresh(periodic=True)
+        c.state["output_error"] = "cannot open /dev/video10\nsketchd keeps reopening it"
+        tray.refresh(periodic=True)  # still broken, for another reason: no second notification
+        assert told == [("Virtual camera unavailable", BROKEN)]
+        assert shown.title.startswith("sketchd: Virtual camera unavailable")
+        assert shown.icon.tobytes() == icon.draw("output").tobytes()
+        c.state["output_error"] = ""
+        tray.refresh(periodic=True)
+        assert told[1:] == [("Virtual camera back", "sketchd is publishing again")]
+        assert shown.icon.tobytes() == icon.draw("preset").tobytes()
+    finally:
+        tray.stop()
+    assert shown.stopped.is_set()
 
 
 @pytest.mark.parametrize(
@@ -197,6 +230,9 @@ class FakeActions:
 
     def set_autostart(self, on):
         self.calls.append(("autostart", on))
+
+    def autostart_enabled(self):
+        return False
 
 
 @pytest.mark.parametrize(
@@ -384,39 +420,27 @@ def test_the_real_autostart_module_is_the_default():
     assert callable(a.autostart.enable) and callable(a.autostart.disable)
 
 
-def test_on_macos_the_tray_loop_runs_on_the_callers_thread_until_stop(monkeypatch):
-    import threading
-
+def test_on_macos_the_tray_loop_runs_on_the_callers_thread_until_stop():
     from sketchd.tray.backend import Tray
-
-    class Icon:
-        def __init__(self):
-            self.stopped = threading.Event()
-
-        def stop(self):
-            self.stopped.set()
 
     class Controller:
         def __init__(self):
             self.listeners: list = []
             self.notices: list = []
+            self.state = {"preset": "pencil", "presets": ["pencil"], "camera": "live"}
 
-    ran_on: list = []
+        def status(self):
+            return dict(self.state)
 
-    def fake_run(self):  # what pystray's darwin loop does: block until stopped
-        ran_on.append(threading.current_thread())
-        self._icon = Icon()
-        self._ready.set()
-        self._icon.stopped.wait(5)
-
-    monkeypatch.setattr(Tray, "_run", fake_run)
     c = Controller()
-    tray = Tray(c, "darwin", actions=FakeActions())
+    made, make = fake_icons()
+    tray = Tray(c, "darwin", actions=FakeActions(), make_icon=make)
     assert tray.main_thread
     stop = threading.Event()
     threading.Timer(0.2, stop.set).start()
     assert tray.run_in_main_thread(stop) is True
-    assert ran_on == [threading.current_thread()]
+    (shown,) = made
+    assert shown.ran_on is threading.current_thread() and shown.stopped.is_set()
     assert c.notices == []  # stop() unhooked it again
     assert not Tray(c, "appindicator", actions=FakeActions()).main_thread
 
