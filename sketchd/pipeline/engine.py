@@ -8,9 +8,8 @@ one again if nothing new came, or a placeholder card once the camera has been si
 ``stall_after`` seconds. So the virtual camera never stops, whatever the camera does.
 
 The Publisher owns its state (its sinks, the on-demand state machine, the frame published last)
-and other threads ask through its methods. The Daemon opens sinks and hands them over; a
-changed output on reload is swapped in between two ticks (:meth:`Publisher.swap_sinks`), so
-the loop's thread and its state (the demand, the stream of stateful filters) go on.
+and other threads ask through its methods. The Daemon opens sinks and hands them over; a changed
+output is swapped in between two ticks (``swap_sinks``): the loop and its state go on.
 """
 
 from __future__ import annotations
@@ -40,17 +39,21 @@ log = logging.getLogger(__name__)
 
 def new_run(last: tuple[int, float], frame: CameraFrame, gap: float) -> bool:
     """Whether ``frame`` comes from another run of the camera than the frame (seq, capture time)
-    before it: a source opened again numbers its frames from 1, and a camera silent for more
-    than ``gap`` seconds may come back on another scene. The chain's stream then restarts."""
+    before it: a reopened source counts from 1; one silent > ``gap`` s may show another scene."""
     seq, t = last
     return frame.seq <= seq or frame.t - t > gap
 
 
-def process(frame: CameraFrame, s: Settings, jpeg: JpegDecoder | None = None) -> np.ndarray:
-    """One camera frame through the settings' chain (decode only as far as needed)."""
+def process(
+    frame: CameraFrame,
+    s: Settings,
+    jpeg: JpegDecoder | None = None,
+    fit: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """One camera frame through the chain, decoded no further than needed (frames.decode)."""
     if s.bypass:
-        return decode(frame, gray=False, jpeg=jpeg)
-    return s.chain(decode(frame, gray=not s.needs_colour, jpeg=jpeg))
+        return decode(frame, gray=False, jpeg=jpeg, fit=fit)
+    return s.chain(decode(frame, gray=not s.needs_colour, jpeg=jpeg, fit=fit))
 
 
 CARDS = {  # what the call app sees instead of the camera: (title, line)
@@ -207,7 +210,7 @@ class Publisher:
                 restart(s.chain)  # the stateful filters start afresh on what the camera sees
             self._last = (frame.seq, frame.t)
             try:
-                out = process(frame, s, self._jpeg)
+                out = process(frame, s, self._jpeg, (self.width, self.height))
                 self._out = fit(out, self.width, self.height)
                 self.stats.processed += 1
                 self._input_t = frame.t

@@ -49,12 +49,36 @@ def torn(frame: CameraFrame) -> bool:
     return EOI not in bytes(data[-EOI_TAIL:])
 
 
-def decode(frame: CameraFrame, *, gray: bool, jpeg: JpegDecoder | None = None) -> np.ndarray:
+def shrink_factor(width: int, height: int, fit: tuple[int, int] | None) -> int:
+    """1, 2, 4 or 8: the most a ``width``x``height`` JPEG can be shrunk while decoding (in the
+    DCT: libjpeg-turbo's 1/2, 1/4, 1/8 scalings) and still cover ``fit`` (width, height).
+
+    Only powers of two: the other scalings (3/8, 6/8 ...) decode slower than the whole picture
+    (1080p to 1440x810: 9.2 ms against 5.9). A camera at the output's size is never shrunk."""
+    if fit is None:
+        return 1
+    f = 1
+    while f < 8 and width // (2 * f) >= fit[0] and height // (2 * f) >= fit[1]:
+        f *= 2
+    return f
+
+
+def decode(
+    frame: CameraFrame,
+    *,
+    gray: bool,
+    jpeg: JpegDecoder | None = None,
+    fit: tuple[int, int] | None = None,
+) -> np.ndarray:
     """The frame as HxW gray (``gray=True``) or HxWx3 BGR, decoding no more than needed;
-    ``jpeg``: the stream's decoder (it remembers a camera simplejpeg keeps refusing)."""
+    ``jpeg``: the stream's decoder (it remembers a camera simplejpeg keeps refusing);
+    ``fit`` (width, height): what the picture will be fitted to; an MJPG frame at least twice
+    as large both ways is decoded at 1/2, 1/4 or 1/8 of its size (``shrink_factor``), so
+    neither the decoder nor the preset pays for pixels the output drops."""
     fmt, data = frame.fmt, frame.data
     if fmt == "MJPG":
-        out = (jpeg or JpegDecoder())(data.reshape(-1), gray) if data.size else None
+        f = shrink_factor(frame.width, frame.height, fit)
+        out = (jpeg or JpegDecoder())(data.reshape(-1), gray, f) if data.size else None
         if out is None:
             raise DecodeError(f"MJPG frame {frame.seq} ({data.size} bytes) does not decode")
         return out
@@ -88,13 +112,14 @@ class JpegDecoder:
         self.refused = 0  # simplejpeg's refusals in a row
         self.skip = 0  # frames left before simplejpeg is tried again
 
-    def __call__(self, data: np.ndarray, gray: bool) -> np.ndarray | None:
+    def __call__(self, data: np.ndarray, gray: bool, shrink: int = 1) -> np.ndarray | None:
+        """``shrink``: 1, 2, 4 or 8, the picture decoded at that fraction of its size."""
         if simplejpeg is not None:
             if self.skip:
                 self.skip -= 1
             else:
                 try:
-                    out = simplejpeg.decode_jpeg(data, "GRAY" if gray else "BGR", strict=True)
+                    out = self._simplejpeg(data, gray, shrink)
                 except ValueError:
                     self.refused += 1
                     if self.refused >= self.REFUSALS:
@@ -102,7 +127,30 @@ class JpegDecoder:
                 else:
                     self.refused = 0
                     return out.reshape(out.shape[:2]) if gray else out
-        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
+        return cv2.imdecode(data, _IMREAD[gray, shrink])
+
+    @staticmethod
+    def _simplejpeg(data: np.ndarray, gray: bool, shrink: int) -> np.ndarray:
+        mode = "GRAY" if gray else "BGR"
+        if shrink == 1:
+            return simplejpeg.decode_jpeg(data, mode, strict=True)
+        # the smallest of libjpeg's M/8 scalings at least this large: exactly 1/shrink
+        h, w = simplejpeg.decode_jpeg_header(data)[:2]
+        return simplejpeg.decode_jpeg(
+            data, mode, strict=True, min_width=-(-w // shrink), min_height=-(-h // shrink)
+        )
+
+
+_IMREAD = {  # (gray, shrink) → OpenCV's flag: it scales in the DCT too
+    (True, 1): cv2.IMREAD_GRAYSCALE,
+    (True, 2): cv2.IMREAD_REDUCED_GRAYSCALE_2,
+    (True, 4): cv2.IMREAD_REDUCED_GRAYSCALE_4,
+    (True, 8): cv2.IMREAD_REDUCED_GRAYSCALE_8,
+    (False, 1): cv2.IMREAD_COLOR,
+    (False, 2): cv2.IMREAD_REDUCED_COLOR_2,
+    (False, 4): cv2.IMREAD_REDUCED_COLOR_4,
+    (False, 8): cv2.IMREAD_REDUCED_COLOR_8,
+}
 
 
 def fit(frame: np.ndarray, width: int, height: int, pad: int = 255) -> np.ndarray:

@@ -109,7 +109,8 @@ class PreviewTap:
         camera = None
         if frame is not None:
             try:
-                cam = shrink(decode(frame, gray=False), width)
+                side = (width, width * frame.height // max(1, frame.width))  # shrunk in the decoder
+                cam = shrink(decode(frame, gray=False, fit=side), width)
                 camera = jpeg(cv2.flip(cam, 1) if mirror else cam)
             except DecodeError:
                 camera = None

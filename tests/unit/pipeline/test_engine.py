@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -243,13 +244,30 @@ def test_gray_presets_take_the_y_plane_and_colour_presets_decode_colour(monkeypa
 
     real = engine.decode
     monkeypatch.setattr(
-        engine, "decode", lambda f, gray, jpeg=None: calls.append(gray) or real(f, gray=gray)
+        engine,
+        "decode",
+        lambda f, gray, jpeg=None, fit=None: calls.append(gray) or real(f, gray=gray, fit=fit),
     )
     yuyv = np.dstack([np.full((4, 6), 90, np.uint8), np.full((4, 6), 128, np.uint8)])
     f = CameraFrame(yuyv, "YUYV", 6, 4, 1, 0.0)
     assert process(f, settings_for(CONFIG, "pencil")).shape == (4, 6)
     assert process(f, settings_for(CONFIG, "cartoon")).shape == (4, 6, 3)
     assert calls == [True, False]
+
+
+def test_a_camera_four_times_the_output_is_sketched_at_the_outputs_size():
+    """The loop decodes a large MJPG frame shrunk in the decoder (frames.shrink_factor), so
+    the preset runs on the pixels the output shows, not on sixteen times as many."""
+    clock = Clock()
+    sink = RecordingSink()
+    p = publisher(clock=clock, sinks=[sink])
+    big = cv2.resize(photo(W, H), (4 * W, 4 * H), interpolation=cv2.INTER_CUBIC)
+    p.mailbox.put(CameraFrame(jpeg(big), "MJPG", 4 * W, 4 * H, 1, clock.t))
+    p.tick()
+    assert p.stats.camera == "live"
+    small = cv2.imdecode(jpeg(big), cv2.IMREAD_REDUCED_GRAYSCALE_4)
+    assert small.shape == (H, W)
+    assert np.array_equal(sink.last(), build("pencil")(small))
 
 
 def test_a_camera_sending_only_torn_frames_goes_to_the_placeholder():

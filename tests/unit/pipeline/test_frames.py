@@ -7,7 +7,16 @@ import cv2
 import numpy as np
 import pytest
 
-from sketchd.pipeline.frames import CameraFrame, DecodeError, card, decode, fit, torn
+from sketchd.pipeline.frames import (
+    CameraFrame,
+    DecodeError,
+    JpegDecoder,
+    card,
+    decode,
+    fit,
+    shrink_factor,
+    torn,
+)
 from tests.helpers.pipeline import H, W, frame, jpeg, mjpg, photo
 
 
@@ -72,6 +81,50 @@ def test_mjpg_decodes_to_exactly_what_opencv_gives(monkeypatch):
     assert np.array_equal(decode(f, gray=False), cv2.imdecode(jpg, cv2.IMREAD_COLOR))
     with pytest.raises(DecodeError, match="does not decode"):
         decode(CameraFrame(jpg[:40], "MJPG", 640, 480, 3, 0.0), gray=True)
+
+
+@pytest.mark.parametrize(
+    ("camera", "output", "factor"),
+    [
+        ((1280, 720), (1280, 720), 1),  # the camera at the output's size: never shrunk
+        ((1920, 1080), (1280, 720), 1),  # 1.5x: libjpeg's 6/8 is slower than all of it
+        ((1920, 1080), (640, 360), 2),
+        ((3840, 2160), (1280, 720), 2),  # a 4K webcam into the default 720p
+        ((3840, 2160), (960, 540), 4),
+        ((3840, 2160), (320, 180), 8),  # at most 1/8
+        ((640, 480), (1280, 720), 1),  # smaller than the output
+        ((1920, 1080), (1280, 360), 1),  # wide enough one way only
+        ((1920, 1080), None, 1),
+    ],
+)
+def test_an_mjpg_frame_shrinks_in_the_decoder_by_powers_of_two_to_cover_the_output(
+    camera, output, factor
+):
+    assert shrink_factor(*camera, output) == factor
+
+
+@pytest.mark.parametrize("fast", [True, False])  # simplejpeg, and OpenCV's reduced modes
+def test_a_large_mjpg_frame_decodes_at_the_size_the_output_needs(fast):
+    big = cv2.resize(photo(), (1280, 960), interpolation=cv2.INTER_CUBIC)
+    f = CameraFrame(jpeg(big), "MJPG", 1280, 960, 1, 0.0)
+    full = decode(f, gray=False)
+    for out, size in (
+        ((1280, 960), (1280, 960)),
+        ((640, 480), (640, 480)),
+        ((320, 240), (320, 240)),
+        ((300, 200), (320, 240)),
+        ((150, 120), (160, 120)),
+    ):
+        for gray in (True, False):
+            dec = JpegDecoder()
+            if not fast:
+                dec.skip = 10  # as after simplejpeg's refusals: OpenCV decodes
+            got = decode(f, gray=gray, jpeg=dec, fit=out)
+            assert got.shape[:2] == size[::-1], (out, gray, fast)
+            want = cv2.resize(full, size, interpolation=cv2.INTER_AREA)
+            if gray:
+                want = cv2.cvtColor(want, cv2.COLOR_BGR2GRAY)
+            assert np.abs(got.astype(int) - want).mean() < 2.5, (out, gray, fast)
 
 
 def test_fit_letterboxes_with_paper_white_and_keeps_the_picture_centred():
