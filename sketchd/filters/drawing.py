@@ -30,8 +30,8 @@ from sketchd.filters import textures
 from sketchd.filters._frame import as_bgr, as_gray, check
 from sketchd.filters._scratch import scratch
 from sketchd.filters.adjust import parse_colour
-from sketchd.filters.lines import lines as line_ink
-from sketchd.filters.wash import quarter, wash
+from sketchd.filters.lines import FLOW_SCALE, HALF_SIGMA, at_half, line_ink
+from sketchd.filters.wash import SMALL, halve, quarter, wash
 
 STROKE_GAIN = 1.1  # ink per level of darkness past a texel's threshold
 TOOTH = 0.25  # how much of the graphite the paper's pits refuse, at most
@@ -56,23 +56,32 @@ def tone_lut(shading: float, white: float) -> tuple[np.ndarray, np.ndarray]:
     return lut.astype(np.uint8), fill.astype(np.uint8)
 
 
-def small_tone(gray: np.ndarray, softness: float) -> np.ndarray:
-    """The tone to shade: ``gray`` at 1/SMALL size, blurred by ``softness`` small pixels."""
-    small = quarter(gray)
+def _halvings(img: np.ndarray, n: int) -> np.ndarray:
+    for _ in range(n):
+        img = halve(img)
+    return img
+
+
+def soften(small: np.ndarray, softness: float) -> np.ndarray:
+    """The tone to shade: the gray at 1/SMALL size, blurred by ``softness`` small pixels."""
     return cv2.GaussianBlur(small, (0, 0), softness) if softness > 0 else small
 
 
 def graphite(
-    gray: np.ndarray,
+    work: np.ndarray,
     tone: np.ndarray,
+    shape: tuple[int, int],
     *,
     shading: float,
     white: float,
     line_weight: float,
     detail: float,
+    flow: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The graphite's ink (uint8, 0 = none): the hatched ``tone`` (small) plus the lines."""
-    h, w = gray.shape
+    """The graphite's ink (uint8, 0 = none) at ``shape`` (h, w): the hatched ``tone`` (small)
+    plus the lines of ``work``, the gray at that size or, ``at_half``, at half of it
+    (``flow``: ``work`` at 1/FLOW_SCALE, if the caller has it)."""
+    h, w = shape
     drive_lut, fill_lut = tone_lut(round(shading, 3), round(white, 1))
     full = cv2.resize(
         cv2.LUT(tone, drive_lut),
@@ -82,13 +91,22 @@ def graphite(
     )
     hatch = cv2.subtract(full, textures.tiled("strokes", h, w), dst=full)
     cv2.convertScaleAbs(hatch, dst=hatch, alpha=STROKE_GAIN)
+    # the smooth fill and the lines are added at the lines' size and enlarged once
+    wh, ww = work.shape
+    extra = None
     fill = cv2.LUT(tone, fill_lut)
     if cv2.countNonZero(fill):  # tones darker than the hatching alone can draw
-        under = cv2.resize(fill, (w, h), dst=scratch("drawing.fill", (h, w)))
-        cv2.add(hatch, under, dst=hatch)
+        extra = cv2.resize(fill, (ww, wh), dst=scratch("drawing.fill", (wh, ww)))
     if line_weight > 0:
-        lines = line_ink(gray, gain=12.0 * line_weight, threshold=2.5 - 1.5 * detail)
-        cv2.add(hatch, lines, dst=hatch)
+        sigma = HALF_SIGMA if (wh, ww) != (h, w) else 1.0
+        gain, threshold = 12.0 * line_weight, 2.5 - 1.5 * detail
+        ink = line_ink(work, sigma=sigma, gain=gain, threshold=threshold, small=flow)
+        extra = ink if extra is None else cv2.add(extra, ink, dst=extra)
+    if extra is not None:
+        if (wh, ww) != (h, w):
+            up = scratch("drawing.extra", (h, w))
+            extra = cv2.resize(extra, (w, h), dst=up, interpolation=cv2.INTER_LINEAR)
+        cv2.add(hatch, extra, dst=hatch)
     return cv2.subtract(hatch, textures.tooth(h, w, TOOTH), dst=hatch)
 
 
@@ -121,28 +139,50 @@ class Drawing:
         new = tone.astype(np.float32)
         eased = cv2.addWeighted(self._tone, self.steady, new, 1.0 - self.steady, 0.0)
         gap = cv2.absdiff(new, self._tone)
-        take = (gap > self.MOVE) | (cv2.absdiff(eased, new) < 1.0)
-        eased[take] = new[take]
+        moved = cv2.compare(gap, float(self.MOVE), cv2.CMP_GT)  # type: ignore[call-overload]
+        cv2.absdiff(eased, new, dst=gap)
+        close = cv2.compare(gap, 1.0, cv2.CMP_LT)  # type: ignore[call-overload]
+        cv2.copyTo(new, cv2.bitwise_or(moved, close, dst=moved), eased)
         self._tone = eased
         return cv2.convertScaleAbs(eased)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         frame = check(frame)
         p = self.params
-        gray = as_gray(frame)
-        tone = self._ease(small_tone(gray, p["softness"]))
+        h, w = frame.shape[:2]
+        half_lines = at_half(h, w)
+        colour = None  # the frame at 1/SMALL size, for the wash
+        if self.colour and half_lines:
+            # no gray at full size: the lines are drawn at half size, the tone at 1/SMALL
+            half_bgr = halve(as_bgr(frame))
+            gray, half = None, as_gray(half_bgr)
+            colour = _halvings(half_bgr, SMALL.bit_length() - 2)
+        else:
+            gray = as_gray(frame)
+            half = halve(gray)
+            if self.colour:
+                colour = quarter(as_bgr(frame))
+        small = _halvings(half, SMALL.bit_length() - 2)  # the gray at 1/SMALL
+        tone = self._ease(soften(small, p["softness"]))
+        work = half if half_lines else gray
+        assert work is not None
+        flow = None
+        if FLOW_SCALE == SMALL:  # the tone's picture serves the flow too (halved for half size)
+            flow = halve(small) if half_lines else small
         ink = graphite(
-            gray,
+            work,
             tone,
+            (h, w),
             shading=p["shading"],
             white=p["white"],
             line_weight=p["line_weight"],
             detail=p["detail"],
+            flow=flow,
         )
         paper = parse_colour(p["paper"])
-        if not self.colour:
+        if colour is None:
             return on_paper(ink, paper)
-        return wash(as_bgr(frame), gray, ink, paper, strength=p["wash"], saturation=p["saturation"])
+        return wash(colour, ink, paper, strength=p["wash"], saturation=p["saturation"])
 
 
 def drawing(
