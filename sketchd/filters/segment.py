@@ -24,6 +24,7 @@ one frame. Per frame, at most 1080p on one thread:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -31,7 +32,7 @@ import numpy as np
 
 from sketchd.filters import person as model
 from sketchd.filters import textures
-from sketchd.filters._frame import as_bgr, as_gray, check
+from sketchd.filters._frame import as_bgr, as_gray, check, gamma_lut
 from sketchd.filters._scratch import scratch
 from sketchd.filters.adjust import parse_colour
 from sketchd.filters.drawing import PAPER, drawing, drawing_colour
@@ -110,6 +111,47 @@ def _wash(img: np.ndarray, strength: float) -> np.ndarray:
     cv2.bitwise_not(img, dst=img)
     cv2.convertScaleAbs(img, dst=img, alpha=strength)
     return cv2.bitwise_not(img, dst=img)
+
+
+@functools.lru_cache(maxsize=16)
+def _pale_lut(darkness: float, strength: float) -> np.ndarray:
+    """The pencil's ``darkness`` curve and then ``_wash`` at ``strength``, as one LUT: the
+    same pixels as the two passes, in one."""
+    lut = _wash(gamma_lut(darkness).reshape(1, 256), strength).ravel()
+    lut.flags.writeable = False
+    return lut
+
+
+def pale(style: str, frame: np.ndarray, blur: int, darkness: float, strength: float) -> np.ndarray:
+    """``_wash(render(style, frame, blur, darkness), strength)``: a room drawn faintly (the
+    pencil's darkness and the paling are one LUT pass)."""
+    if style != "pencil":
+        return _wash(render(style, frame, blur, darkness), strength)
+    sketch = pencil(frame, blur=blur, darkness=1.0)
+    return cv2.LUT(sketch, _pale_lut(darkness, strength), dst=sketch)
+
+
+def _mix(img: np.ndarray, weight: np.ndarray, tag: str) -> np.ndarray:
+    """``img·weight/255`` (rounded) in ``img``: ``weight`` is one channel, ``img`` one or
+    three (a 3-channel copy of the weight into this thread's scratch, ``tag``)."""
+    wc = _like(weight, img.ndim == 3, tag)
+    return cv2.multiply(img, wc, dst=img, scale=1.0 / 255.0)
+
+
+def blend(person: np.ndarray, room: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``person·w/255 + room·(255 − w)/255``, each term rounded, saturating: BGR if either is
+    (``weight``: one channel). ``person`` and ``room`` are used up (written over).
+
+    Each term is weighted in its own channels and a gray one made BGR only then: a gray
+    room's term costs a third of a BGR one's (720p: 0.2 ms against 0.7)."""
+    kept = _mix(person, weight, "segment.w3")
+    inv = cv2.bitwise_not(weight, dst=scratch("segment.inv", weight.shape))
+    left = _mix(room, inv, "segment.inv3")
+    if kept.ndim == left.ndim:
+        return cv2.add(kept, left, dst=kept)
+    if kept.ndim == 3:
+        return cv2.add(kept, _like(left, True, "segment.mix3"), dst=kept)
+    return cv2.add(_like(kept, True, "segment.mix3"), left, dst=left)
 
 
 def _like(img: np.ndarray, colour: bool, tag: str = "") -> np.ndarray:
@@ -223,16 +265,8 @@ class Segment:
         if self.room == "blur":
             room = _wash(out_of_focus(person), self.room_strength)
         else:
-            room = _wash(render(self.room, frame, self.blur, self.darkness), self.room_strength)
-        colour = person.ndim == 3 or room.ndim == 3
-        person, room, wc = (
-            _like(person, colour),
-            _like(room, colour),
-            _like(weight, colour, "segment.w3"),
-        )
-        kept = cv2.multiply(person, wc, scale=1.0 / 255.0)
-        cv2.multiply(room, cv2.bitwise_not(wc), dst=room, scale=1.0 / 255.0)
-        return cv2.add(kept, room, dst=kept)
+            room = pale(self.room, frame, self.blur, self.darkness, self.room_strength)
+        return blend(person, room, weight)
 
 
 def segment(
@@ -268,4 +302,4 @@ def segment(
     )(frame)
 
 
-__all__ = ["ROOMS", "STYLES", "Segment", "render", "segment"]
+__all__ = ["ROOMS", "STYLES", "Segment", "blend", "pale", "render", "segment"]
