@@ -14,7 +14,8 @@ from sketchd.filters.sketch import adaptive_lines
 
 
 @functools.lru_cache(maxsize=8)
-def _posterize_lut(levels: int) -> np.ndarray:
+def posterize_lut(levels: int) -> np.ndarray:
+    """The table that flattens 256 levels into ``levels`` bands, each at its middle."""
     step = 256.0 / levels
     x = np.arange(256)
     return np.clip((np.floor(x / step) + 0.5) * step, 0, 255).astype(np.uint8)
@@ -22,7 +23,7 @@ def _posterize_lut(levels: int) -> np.ndarray:
 
 # the most pixels the bilateral smoothing works on: its cost grows with pixels x diameter^2,
 # and what it does to a picture depends on the picture, not on its pixel count
-_WORK_PIXELS = 140_000
+WORK_PIXELS = 140_000
 
 
 def _halve(img: np.ndarray) -> np.ndarray:
@@ -70,9 +71,9 @@ def cartoon(
     base = _halve(bgr) if half else bgr
     k = 0.5 if half else 1.0
     bh, bw = base.shape[:2]
-    # colours: at `scale` of the full size, capped to _WORK_PIXELS; where the cap decides, at
+    # colours: at `scale` of the full size, capped to WORK_PIXELS; where the cap decides, at
     # the first halving under it (an exact 2x area shrink costs a tenth of an odd ratio's)
-    cap = (_WORK_PIXELS / (h * w)) ** 0.5
+    cap = (WORK_PIXELS / (h * w)) ** 0.5
     work = min(scale, cap)
     sw, sh = max(1, round(w * work)), max(1, round(h * work))
     small = base
@@ -88,7 +89,7 @@ def cartoon(
     d = max(3, odd(round(7 * reach)))
     for _ in range(smoothing):
         small = cv2.bilateralFilter(small, d, 40, 7 * reach)
-    small = cv2.LUT(small, _posterize_lut(levels))
+    small = cv2.LUT(small, posterize_lut(levels))
     gray = as_gray(base)
     smooth = odd(round(edge_smooth * k)) if edge_smooth > 1 else 1
     if smooth > 1:

@@ -13,23 +13,28 @@ from sketchd.filters._frame import odd
 from tests.helpers.photos import PHOTO_DIR
 
 
+def halve(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    return cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
 def reference(frame: np.ndarray, levels: int = 8) -> np.ndarray:
     """cartoon() as first written: the flat colours and outlines composed with OpenCV's
     INTER_NEAREST resizes, adaptiveThreshold and a masked bitwise AND."""
     h, w = frame.shape[:2]
     half = min(h, w) >= 240
-    base = toon._halve(frame).copy() if half else frame
+    base = halve(frame) if half else frame
     k = 0.5 if half else 1.0
     bh, bw = base.shape[:2]
-    cap = (toon._WORK_PIXELS / (h * w)) ** 0.5
+    cap = (toon.WORK_PIXELS / (h * w)) ** 0.5
     work = min(0.5, cap)
     sw, sh = max(1, round(w * work)), max(1, round(h * work))
     small = base
     while small.shape[1] // 2 >= sw and small.shape[0] // 2 >= sh and min(small.shape[:2]) >= 2:
-        small = toon._halve(small).copy()
+        small = halve(small)
     if small.shape[:2] != (sh, sw):
         if cap < 0.5 and min(small.shape[:2]) >= 2:
-            small = toon._halve(small).copy()
+            small = halve(small)
             work = small.shape[1] / w
         else:
             small = cv2.resize(small, (sw, sh), interpolation=cv2.INTER_AREA)
@@ -37,7 +42,7 @@ def reference(frame: np.ndarray, levels: int = 8) -> np.ndarray:
     d = max(3, odd(round(7 * reach)))
     for _ in range(2):
         small = cv2.bilateralFilter(small, d, 40, 7 * reach)
-    small = cv2.LUT(small, toon._posterize_lut(levels))
+    small = cv2.LUT(small, toon.posterize_lut(levels))
     flat = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST)
     gray = cv2.medianBlur(cv2.cvtColor(base, cv2.COLOR_BGR2GRAY), odd(round(7 * k)))
     block = max(3, odd(round(9 * k)))
