@@ -36,7 +36,7 @@ from sketchd.filters._frame import as_bgr, as_gray, check, gamma_lut
 from sketchd.filters._scratch import scratch
 from sketchd.filters.adjust import parse_colour
 from sketchd.filters.drawing import PAPER, drawing, drawing_colour
-from sketchd.filters.sketch import colour_pencil, ink, pencil
+from sketchd.filters.sketch import colour_over, colour_pencil, dodge, ink, pencil
 from sketchd.filters.toon import cartoon
 
 WORK_W = 320  # width the mask is refined and smoothed at (1/6 of 1080p, 1/4 of 720p)
@@ -181,6 +181,9 @@ class Segment:
         self.blur, self.darkness = blur, darkness
         self.every, self.speed, self.hold = every, speed, hold
         self.shape: tuple[int, int] | None = None
+        # a colour_pencil person over a pencil room: one dodge for both (the same pixels as
+        # drawing them apart, ~1.1 ms less a 720p frame); False draws them apart
+        self.share_dodge = True
         self._restart()
 
     def _restart(self) -> None:
@@ -216,6 +219,12 @@ class Segment:
             if self.target is None or self.unseen > self.hold:
                 self.target = np.zeros((wh, ww), np.float32)
 
+    @staticmethod
+    def _weight(small: np.ndarray, h: int, w: int) -> np.ndarray:
+        """The work-size weight enlarged to the frame (this thread's scratch)."""
+        dst = scratch("segment.w", (h, w))
+        return cv2.resize(small, (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
+
     def weight(self) -> np.ndarray | None:
         """This frame's blend weight at work size (uint8; 255 = person style), after the
         smoothing step; None when it is 255 everywhere (nobody there, the frame drawn whole)."""
@@ -244,12 +253,17 @@ class Segment:
             self._detect(bgr)
         self.n += 1
         small = self.weight()
+        pair = (self.person, self.room) == ("colour_pencil", "pencil")
+        if small is not None and pair and self.share_dodge:
+            # portrait_colour: the person's lines and the room are drawn from one dodge
+            raw = dodge(as_gray(bgr), self.blur)
+            person = colour_over(bgr, cv2.LUT(raw, gamma_lut(self.darkness)), blur=self.blur)
+            room = cv2.LUT(raw, _pale_lut(self.darkness, self.room_strength), dst=raw)
+            return blend(person, room, self._weight(small, h, w))
         person = render(self.person, frame, self.blur, self.darkness)
         if small is None:
             return person
-        weight = cv2.resize(
-            small, (w, h), dst=scratch("segment.w", (h, w)), interpolation=cv2.INTER_LINEAR
-        )
+        weight = self._weight(small, h, w)
         if self.room in ("paper", "same"):
             # P − (P − person)·w: the person's strokes kept as far as w says, else paper P
             # (white, or the drawing styles' own tinted, grained paper)

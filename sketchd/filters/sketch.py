@@ -151,11 +151,24 @@ def colour_pencil(
     quarter of the resolution (the area average standing in for a 5x5 box blur) and enlarged.
     """
     bgr = as_bgr(frame)
-    gray = as_gray(bgr)
-    h, w = gray.shape
-    sketch = dodge(gray, blur)
+    sketch = dodge(as_gray(bgr), blur)
     if darkness != 1.0:
         cv2.LUT(sketch, gamma_lut(darkness), dst=sketch)
+    return colour_over(bgr, sketch, blur=blur, wash=wash, saturation=saturation)
+
+
+def colour_over(
+    bgr: np.ndarray,
+    sketch: np.ndarray,
+    *,
+    blur: int = 21,
+    wash: float = 0.4,
+    saturation: float = 1.3,
+) -> np.ndarray:
+    """colour_pencil's colour layer from ``bgr`` laid under ``sketch`` (its pencil lines, the
+    darkness applied; not changed): for a caller that has the sketch already (the portrait
+    presets draw the room in pencil from the same dodge)."""
+    h, w = sketch.shape
     # hue at an even, bright level: colour / soft brightness (soft, so noise stays quiet)
     times = 2 if min(h, w) >= 64 else 0
     if times:
@@ -165,7 +178,7 @@ def colour_pencil(
         soft = cv2.GaussianBlur(cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY), (0, 0), sigma)
     else:
         small_bgr = cv2.blur(bgr, (5, 5)) if min(h, w) >= 5 else bgr
-        soft = soft_blur(gray, blur)
+        soft = soft_blur(as_gray(bgr), blur)
     soft3 = cv2.cvtColor(np.maximum(soft, np.uint8(16)), cv2.COLOR_GRAY2BGR)
     even = cv2.divide(small_bgr, soft3, scale=200.0)
     even_gray = cv2.cvtColor(cv2.cvtColor(even, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
@@ -219,4 +232,4 @@ def ink(
     return lines
 
 
-__all__ = ["classic_sketch", "colour_pencil", "dodge", "ink", "pencil", "soft_blur"]
+__all__ = ["classic_sketch", "colour_over", "colour_pencil", "dodge", "ink", "pencil", "soft_blur"]

@@ -160,6 +160,19 @@ def test_portrait_colour_is_you_in_colour_and_the_room_a_faint_pencil(photo):
         assert np.corrcoef(gray.ravel(), pencil[region].ravel())[0, 1] > 0.8, name
 
 
+def test_portrait_colour_draws_the_person_and_the_room_from_one_dodge(photo, portrait):
+    """The same pixels, frame after frame, as drawing the colour pencil person and the pencil
+    room each on its own."""
+    rng = np.random.default_rng(8)
+    steps = PIPELINE_CONFIG.presets["portrait_colour"].steps
+    (step,) = [s for s in steps if s.name == "segment"]
+    shared, apart = step.bind(), step.bind()
+    apart.share_dodge = False
+    for x in (40, 40, 44, 52, 60):
+        frame = noisy(scene(photo("coffee.png"), portrait, x), rng)
+        assert np.array_equal(shared(frame), apart(frame))
+
+
 def test_the_room_styles(photo):
     img = photo("astronaut.png")
     base = FILTERS["segment"].defaults()
