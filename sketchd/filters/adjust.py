@@ -37,6 +37,23 @@ def auto_contrast(
     their hue. ``strength`` scales the effect.
     """
     frame = check(frame)
+    lut = contrast_table(
+        frame, clip=clip, max_gain=max_gain, strength=strength, min_range=min_range
+    )
+    return apply_table(frame, lut)
+
+
+def contrast_table(
+    frame: np.ndarray,
+    *,
+    clip: float = 1.0,
+    max_gain: float = 4.0,
+    strength: float = 1.0,
+    min_range: int = 160,
+) -> np.ndarray | None:
+    """auto_contrast's tone curve for ``frame`` (a 256-entry uint8 table), from the whole
+    frame; None where it leaves the frame as it is."""
+    frame = check(frame)
     # the percentiles from ~16k pixels on an even grid: converting and counting the whole
     # frame cost 0.7 ms at 1080p for the same two numbers
     h, w = frame.shape[:2]
@@ -49,13 +66,20 @@ def auto_contrast(
     span = max(hi - lo, 1)
     weight = strength * min(max((min_range - span) / (min_range / 2.0), 0.0), 1.0)
     if weight <= 0.0:
-        return frame if frame.ndim == 2 else as_bgr(frame)
+        return None
     gain = min(255.0 / span, max_gain)
     # centre the stretched range: pixels at `lo` map to black unless the gain cap bites
     offset = lo if gain * span >= 255.0 else (lo + hi) / 2.0 - 127.5 / gain
     x = np.arange(256, dtype=np.float64)
     curve = np.clip((x - offset) * gain, 0, 255)
-    lut = np.round(x + weight * (curve - x)).clip(0, 255).astype(np.uint8)
+    return np.round(x + weight * (curve - x)).clip(0, 255).astype(np.uint8)
+
+
+def apply_table(frame: np.ndarray, lut: np.ndarray | None) -> np.ndarray:
+    """``frame`` through a tone table (every channel alike); as it is (BGR) for None."""
+    frame = check(frame)
+    if lut is None:
+        return frame if frame.ndim == 2 else as_bgr(frame)
     return cv2.LUT(frame if frame.ndim == 2 else as_bgr(frame), lut)
 
 

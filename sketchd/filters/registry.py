@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sketchd.filters import adjust, drawing, face, face_colour, sketch, stabilize, toon
 from sketchd.filters import segment as seg
 from sketchd.filters.chain import Chain, Frame, FrameFn
@@ -92,6 +94,11 @@ class FilterSpec:
     # frame→frame callable holding that state. ``func`` stays a plain frame→frame function
     # (one call = a stream of one frame), so every filter can still be called alike
     stream: Callable[..., FrameFn] | None = None
+    # a filter whose output pixel depends only on the input within ``reach(params)`` pixels
+    # (None there: on more) can be run on a part of the frame (filters/chain.py); one that
+    # maps each pixel through a tone table made from the whole frame names that table's maker
+    reach: Callable[[dict[str, Any]], int | None] | None = None
+    table: Callable[..., np.ndarray | None] | None = None
 
     def defaults(self) -> dict[str, Any]:
         """Each parameter's default, read from the function's own signature (one source)."""
@@ -116,6 +123,19 @@ _SPEED = Param("float", "how fast it follows: settles in about 4/speed frames", 
 _HOLD = Param("int", "frames without a face before letting go", 0, 900)
 
 
+def _blur_reach(blur: int, extra: int = 0) -> int | None:
+    """How far a dodge's soft blur (sketch.soft_blur) reaches, with room to spare: at blur 21
+    a reach of 16 gave the same pixels as the whole frame and 10 did not (test_chain_regions);
+    this gives 29. Wider blurs halve more than 3 times, which needs a part of the frame
+    aligned to more than 8 pixels: not local."""
+    return blur + 8 + extra if blur <= 61 else None
+
+
+def _ink_reach(p: dict[str, Any]) -> int | None:
+    near = p["smooth"] // 2 + p["block_size"] // 2 + 2
+    return _blur_reach(31, near) if p["style"] == "charcoal" else near
+
+
 FILTERS: dict[str, FilterSpec] = {
     spec.name: spec
     for spec in (
@@ -125,6 +145,7 @@ FILTERS: dict[str, FilterSpec] = {
             "graphite pencil sketch (the classic dodge blend)",
             {"blur": _BLUR, "darkness": _DARKNESS},
             reads="gray",
+            reach=lambda p: _blur_reach(p["blur"]),
         ),
         FilterSpec(
             "colour_pencil",
@@ -136,6 +157,7 @@ FILTERS: dict[str, FilterSpec] = {
                 "wash": Param("float", "how pale the colours are (0..1)", 0.0, 1.0),
                 "saturation": Param("float", "colour strength (0 = gray)", 0.0, 4.0),
             },
+            reach=lambda p: _blur_reach(p["blur"], 16),
         ),
         FilterSpec(
             "cartoon",
@@ -161,6 +183,7 @@ FILTERS: dict[str, FilterSpec] = {
                 "style": Param("choice", "ink or charcoal", choices=("ink", "charcoal")),
             },
             reads="gray",
+            reach=_ink_reach,
         ),
         FilterSpec("original", adjust.original, "the camera image, no effect"),
         FilterSpec("mirror", adjust.mirror, "left-right flip", reads="any"),
@@ -177,6 +200,7 @@ FILTERS: dict[str, FilterSpec] = {
                 ),
             },
             reads="any",
+            table=adjust.contrast_table,
         ),
         FilterSpec(
             "stabilize",
@@ -248,6 +272,7 @@ FILTERS: dict[str, FilterSpec] = {
                 "colour": Param("colour", "paper colour"),
                 "strength": Param("float", "tint strength (0..1)", 0.0, 1.0),
             },
+            reach=lambda p: 0,
         ),
         FilterSpec(
             "drawing",
@@ -283,6 +308,18 @@ class Step:
     def stateful(self) -> bool:
         """Whether the step keeps state from frame to frame (its filter has a ``stream``)."""
         return FILTERS[self.name].stream is not None
+
+    @property
+    def reach(self) -> int | None:
+        """How many pixels around an output pixel it depends on; None: the whole frame."""
+        reach = FILTERS[self.name].reach
+        return None if reach is None else reach(self.params)
+
+    def table(self, frame: Frame) -> np.ndarray | bool | None:
+        """For a step that maps every pixel through a tone table made from the whole frame
+        (auto_contrast): that table for ``frame`` (None: the frame as it is); else False."""
+        make = FILTERS[self.name].table
+        return False if make is None else make(frame, **self.params)
 
     def bind(self) -> FrameFn:
         """The step's frame→frame callable; a stateful filter gets fresh state each call."""

@@ -141,6 +141,13 @@ class Stabilizer:
         self.noise = NoiseLevel()
         self._busy = 0
         self._shape: tuple[int, ...] | None = None
+        self._changed: tuple[int, int, int, int] | None = None
+
+    def changed(self) -> tuple[int, int, int, int] | None:
+        """Where the last output differs from the one before: pixel rows y0:y1 and columns
+        x0:x1 holding every change (empty when held), or None when it may differ anywhere
+        (the stream started again, or the output is the frame given)."""
+        return self._changed
 
     def _start(self, x: np.ndarray, small: np.ndarray | None = None) -> None:
         """The stream starts on ``x`` (kept: the noise level); ``small``: its block means."""
@@ -220,6 +227,7 @@ class Stabilizer:
         frame = check(frame)
         x = frame if frame.ndim == 2 else as_bgr(frame)
         h, w = x.shape[:2]
+        self._changed = None
         if self.frames < 1.5 or min(h, w) < 2 * BLOCK:  # off, or too small to have blocks
             return x
         if x.shape != self._shape:
@@ -272,6 +280,7 @@ class Stabilizer:
         output) once the block stops."""
         rects = _rects(active)
         moves = _rects(moving) if moving is not None else []
+        self._changed = self._box(rects + moves)
         if not rects and not moves:
             return self._out  # all held: the same picture as before
         if self._acc is None:  # the stream (re)started on the last frame, which is in _out
@@ -302,6 +311,15 @@ class Stabilizer:
         out.flags.writeable = False
         self._out = out
         return out
+
+    def _box(self, rects: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+        """The pixels (y0, y1, x0, x1) under all of ``rects`` (block rectangles)."""
+        if not rects:
+            return (0, 0, 0, 0)
+        ys, _ = self._pixels((min(r[0] for r in rects), max(r[1] for r in rects), 0, 1))
+        _, xs0 = self._pixels((0, 1, min(r[2] for r in rects), max(r[3] for r in rects)))
+        c = 1 if self._out.ndim == 2 else self._out.shape[2]
+        return (ys.start, ys.stop, xs0.start // c, xs0.stop // c)
 
     def _pixels(self, rect: tuple[int, int, int, int]) -> tuple[slice, slice]:
         """The frame's rows and (flat: pixel × channel) columns under a rectangle of blocks,
