@@ -132,7 +132,15 @@ class Drawing:
     def reset(self) -> None:
         self._tone = None
 
-    def _ease(self, tone: np.ndarray) -> np.ndarray:
+    @property
+    def held_tone(self) -> np.ndarray | None:
+        """The tone the stream holds (float32, what ``ease`` eases from), or None at a start."""
+        return self._tone
+
+    def ease(self, tone: np.ndarray) -> np.ndarray:
+        """This frame's ``tone`` (uint8) eased from the held one by ``steady``; where a pixel
+        moved by more than MOVE levels, or the easing is within a level, the new tone at
+        once. Keeps the result as the held tone."""
         if self._tone is None or self._tone.shape != tone.shape or self.steady <= 0:
             self._tone = tone.astype(np.float32)
             return tone
@@ -163,7 +171,7 @@ class Drawing:
             if self.colour:
                 colour = quarter(as_bgr(frame))
         small = _halvings(half, SMALL.bit_length() - 2)  # the gray at 1/SMALL
-        tone = self._ease(soften(small, p["softness"]))
+        tone = self.ease(soften(small, p["softness"]))
         work = half if half_lines else gray
         assert work is not None
         flow = None

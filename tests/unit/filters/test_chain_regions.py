@@ -14,7 +14,7 @@ import pytest
 
 from sketchd.bench import stillness as sb
 from sketchd.bench.motion import pan_frames
-from sketchd.filters.chain import WORTH, Chain, _plan
+from sketchd.filters.chain import WORTH, Chain
 from sketchd.filters.registry import Step
 from tests.helpers.pipeline import CONFIG
 
@@ -87,8 +87,14 @@ def test_the_part_is_what_is_drawn_around_a_moving_person():
     assert drawn[0] == 1.0 and drawn[-10:] == [0.0] * 10, drawn  # settling, then held
 
 
-def test_a_step_that_reads_the_whole_frame_is_drawn_whole():
-    for name, local in (("pencil", True), ("ink", True), ("cartoon", False), ("drawing", False)):
-        steps = CONFIG.presets[name].steps
-        plan = _plan(steps[1:])
-        assert (plan is not None) is local, name
+@pytest.mark.parametrize("name", ["cartoon", "drawing", "portrait"])
+def test_a_chain_whose_drawing_reads_the_whole_frame_is_drawn_whole(name):
+    """cartoon (its smoothing at a reduced scale), drawing (its state) and portrait (the
+    person model reads the whole frame): every frame is drawn whole, or held."""
+    chain = Chain(CONFIG.presets[name].steps)
+    rng = np.random.default_rng(4)
+    drawn = set()
+    for frame in person_in_room(30, rng, size=(640, 360)):
+        chain(frame)
+        drawn.add(chain.drawn)
+    assert drawn <= {0.0, 1.0}, drawn

@@ -66,15 +66,15 @@ def test_the_eased_tone_is_the_numpy_formula():
     rng = np.random.default_rng(7)
     stream = Drawing(steady=0.6, paper="#f6efe2", **PARAMS)
     last = rng.integers(0, 256, (45, 80), dtype=np.uint8)
-    stream._ease(last)
+    stream.ease(last)
     for _ in range(6):
         tone = np.clip(last.astype(int) + rng.integers(-40, 41, last.shape), 0, 255)
         tone = tone.astype(np.uint8)
-        prev = stream._tone.copy()
+        prev = stream.held_tone.copy()
         new = tone.astype(np.float32)
         eased = cv2.addWeighted(prev, 0.6, new, 0.4, 0.0)
         take = (np.abs(new - prev) > Drawing.MOVE) | (np.abs(eased - new) < 1.0)
         eased[take] = new[take]
-        assert np.array_equal(stream._ease(tone), cv2.convertScaleAbs(eased))
-        assert np.array_equal(stream._tone, eased)
+        assert np.array_equal(stream.ease(tone), cv2.convertScaleAbs(eased))
+        assert np.array_equal(stream.held_tone, eased)
         last = tone
