@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from sketchd.filters import textures
-from sketchd.filters._frame import as_bgr, as_gray
 from sketchd.filters.drawing import STROKE_GAIN, TOOTH, Drawing, on_paper, tone_lut
 from sketchd.filters.lines import lines
 from sketchd.filters.wash import pigment, quarter
@@ -26,7 +25,7 @@ PARAMS = {"shading": 0.6, "white": 225.0, "softness": 1.0, "line_weight": 1.2, "
 
 def old_drawing(frame: np.ndarray, colour: bool, paper=(226, 239, 246)) -> np.ndarray:
     """The first frame of a stream, as first written."""
-    gray = as_gray(frame)
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     h, w = gray.shape
     tone = cv2.GaussianBlur(quarter(gray), (0, 0), PARAMS["softness"])
     drive_lut, fill_lut = tone_lut(PARAMS["shading"], PARAMS["white"])
@@ -41,7 +40,11 @@ def old_drawing(frame: np.ndarray, colour: bool, paper=(226, 239, 246)) -> np.nd
     ink = cv2.subtract(cv2.add(hatch, ink), textures.tooth(h, w, TOOTH))
     if not colour:
         return on_paper(ink, paper)
-    pig = pigment(quarter(as_bgr(frame)), strength=0.5, saturation=1.0)
+    pig = pigment(
+        quarter(frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)),
+        strength=0.5,
+        saturation=1.0,
+    )
     washed = cv2.subtract(
         textures.paper(h, w, paper), cv2.resize(pig, (w, h), interpolation=cv2.INTER_LINEAR)
     )
