@@ -100,16 +100,22 @@ class Chain:
         table = plan[0].table(frame) if plan and plan[0] is not None else False  # type: ignore[attr-defined]
         out = self._part(frame, funcs[k - 1], table) if plan and held is not None else None
         if out is None:
-            out, rest = frame, funcs[k:]
-            if not isinstance(table, bool):  # made already: the step only applies it
-                out, rest = apply_table(frame, table), rest[1:]
-            for f in rest:
-                out = f(out)
+            out = self._draw(frame, table)
         self._held, self._out, self._table = held, None, table
         if held is not None:
             out.flags.writeable = False
             self._out = out
         return out
+
+    def _draw(self, x: np.ndarray, table) -> np.ndarray:
+        """The pure steps on ``x`` (a frame or a part of it); a tone table already made for
+        the whole frame (not False) stands for the step that makes it."""
+        funcs = self._funcs[self._pure_from :]
+        if not isinstance(table, bool):
+            x, funcs = apply_table(x, table), funcs[1:]
+        for f in funcs:
+            x = f(x)
+        return x
 
     def _part(self, frame: np.ndarray, source, table) -> np.ndarray | None:
         """The output drawn again only where it can change (see the class), or None when
@@ -130,14 +136,8 @@ class Chain:
         cy1, cx1 = (min(n, -(-(v + 2 * reach) // ALIGN) * ALIGN) for v, n in ((y1, h), (x1, w)))
         if (cy1 - cy0) * (cx1 - cx0) > WORTH * h * w:
             return None
-        part = np.ascontiguousarray(frame[cy0:cy1, cx0:cx1])
-        self.drawn = part.shape[0] * part.shape[1] / (h * w)
-        funcs = self._funcs[self._pure_from :]
-        if plan[0] is not None:
-            part = apply_table(part, table)
-            funcs = funcs[1:]
-        for f in funcs:
-            part = f(part)
+        self.drawn = (cy1 - cy0) * (cx1 - cx0) / (h * w)
+        part = self._draw(np.ascontiguousarray(frame[cy0:cy1, cx0:cx1]), table)
         py0, px0 = max(0, y0 - reach), max(0, x0 - reach)
         py1, px1 = min(h, y1 + reach), min(w, x1 + reach)
         out = last.copy()

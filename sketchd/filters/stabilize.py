@@ -316,10 +316,10 @@ class Stabilizer:
         """The pixels (y0, y1, x0, x1) under all of ``rects`` (block rectangles)."""
         if not rects:
             return (0, 0, 0, 0)
-        ys, _ = self._pixels((min(r[0] for r in rects), max(r[1] for r in rects), 0, 1))
-        _, xs0 = self._pixels((0, 1, min(r[2] for r in rects), max(r[3] for r in rects)))
-        c = 1 if self._out.ndim == 2 else self._out.shape[2]
-        return (ys.start, ys.stop, xs0.start // c, xs0.stop // c)
+        r0, r1, c0, c1 = (f(r[i] for r in rects) for i, f in enumerate((min, max, min, max)))
+        ys, xs = self._pixels((r0, r1, c0, c1))
+        c = 1 if self._out.ndim == 2 else self._out.shape[2]  # xs counts channels too
+        return (ys.start, ys.stop, xs.start // c, xs.stop // c)
 
     def _pixels(self, rect: tuple[int, int, int, int]) -> tuple[slice, slice]:
         """The frame's rows and (flat: pixel × channel) columns under a rectangle of blocks,
